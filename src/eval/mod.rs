@@ -1,0 +1,1 @@
+//! Scoring: sacreBLEU-exact BLEU and chrF, and alignment precision/recall/F1.

@@ -1,0 +1,18 @@
+//! bitext turns folders of English and Chinese news articles into translations and
+//! sentence-aligned parallel corpora.
+//!
+//! The crate is organised by pipeline stage: [`text`] reads, cleans and segments
+//! articles, [`model`] resolves and loads weights, [`translate`] runs the engines,
+//! [`align`] pairs sentences, [`corpus`] reads and writes corpora, [`eval`] scores
+//! translations and alignments, and [`pipeline`] drives whole folders. [`cli`] is a
+//! thin layer over all of them.
+
+pub mod align;
+pub mod cli;
+pub mod corpus;
+pub mod eval;
+pub mod fsio;
+pub mod model;
+pub mod pipeline;
+pub mod text;
+pub mod translate;

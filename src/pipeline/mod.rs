@@ -1,0 +1,1 @@
+//! Batch processing of article folders: resume, shards, progress and manifests.

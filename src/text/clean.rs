@@ -1,0 +1,1 @@
+//! Removing scraped page debris (share widgets, bylines, navigation) from articles.

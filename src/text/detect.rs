@@ -1,0 +1,62 @@
+//! Language detection by script statistics.
+
+use super::Lang;
+
+/// Counts of the letters that decide between English and Chinese.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ScriptCounts {
+    /// Han ideographs (CJK Unified Ideographs and their extensions).
+    pub han: usize,
+    /// Latin letters.
+    pub latin: usize,
+}
+
+/// True for a Han ideograph.
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0x2A700..=0x2EBEF
+        | 0xF900..=0xFAFF | 0x2F800..=0x2FA1F)
+}
+
+/// Counts Han and Latin letters in `text`.
+pub fn script_counts(text: &str) -> ScriptCounts {
+    let mut counts = ScriptCounts::default();
+    for c in text.chars() {
+        if is_han(c) {
+            counts.han += 1;
+        } else if c.is_alphabetic() && (c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c)) {
+            counts.latin += 1;
+        }
+    }
+    counts
+}
+
+/// Detects whether `text` is English or Chinese. One Han character carries about as
+/// much text as four Latin letters, so Han counts are weighted by four. Returns
+/// `None` when the text has neither script.
+pub fn detect(text: &str) -> Option<Lang> {
+    let c = script_counts(text);
+    if c.han == 0 && c.latin == 0 {
+        None
+    } else if c.han * 4 >= c.latin {
+        Some(Lang::Zh)
+    } else {
+        Some(Lang::En)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_each_language_and_mixed_text() {
+        assert_eq!(detect("The economy grew 25.1% in March."), Some(Lang::En));
+        assert_eq!(detect("经济在三月增长了25.1%。"), Some(Lang::Zh));
+        assert_eq!(
+            detect("苹果公司(Apple Inc.)发布了新的iPhone手机。"),
+            Some(Lang::Zh)
+        );
+        assert_eq!(detect("2021-03-30 12:00"), None);
+    }
+}

@@ -1,0 +1,126 @@
+//! Translation engines behind one trait, with the options shared by all of them.
+
+use crate::text::Lang;
+use std::path::PathBuf;
+
+/// A loaded translation model for one direction.
+pub trait Engine {
+    /// Source and target language of this engine.
+    fn direction(&self) -> (Lang, Lang);
+
+    /// What produced the translations, for manifests and corpus headers: the model
+    /// name and its revision or sha256, and the decoding settings.
+    fn signature(&self) -> String;
+
+    /// Translates `sentences`, returning one translation per input, in input order.
+    fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>>;
+}
+
+/// Which engine family to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// MarianMT (Helsinki-NLP opus-mt): fast encoder-decoder.
+    Marian,
+    /// Qwen2-family instruction model from a GGUF file: slower, better on news.
+    Qwen,
+}
+
+/// Where the model runs.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceKind {
+    /// The CPU (always available).
+    #[default]
+    Cpu,
+    /// An NVIDIA GPU (build with `--features cuda`).
+    Cuda,
+    /// An Apple GPU (build with `--features metal`).
+    Metal,
+}
+
+impl DeviceKind {
+    /// Opens the candle device, with a clear error when the build lacks support.
+    pub fn open(self) -> anyhow::Result<candle_core::Device> {
+        Ok(match self {
+            DeviceKind::Cpu => candle_core::Device::Cpu,
+            DeviceKind::Cuda => candle_core::Device::new_cuda(0).map_err(|e| {
+                anyhow::anyhow!("cannot open CUDA device 0 ({e}); build bitext with `--features cuda`")
+            })?,
+            DeviceKind::Metal => candle_core::Device::new_metal(0).map_err(|e| {
+                anyhow::anyhow!("cannot open Metal device 0 ({e}); build bitext with `--features metal`")
+            })?,
+        })
+    }
+}
+
+/// Everything needed to load an engine and decode with it.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Engine family.
+    pub engine: EngineKind,
+    /// Source language.
+    pub from: Lang,
+    /// Target language.
+    pub to: Lang,
+    /// Model name from `models/*.toml` or a hub repo id; `None` picks the default for the direction.
+    pub model: Option<String>,
+    /// A local directory holding the model's files (Marian: config.json, weights, spm files).
+    pub model_dir: Option<PathBuf>,
+    /// A single local model file (Qwen: a GGUF).
+    pub model_file: Option<PathBuf>,
+    /// Beam size; 1 is greedy.
+    pub beam: usize,
+    /// Most sentences in one batch.
+    pub batch_size: usize,
+    /// Most source tokens (padded) in one batch.
+    pub max_batch_tokens: usize,
+    /// Hard cap on generated tokens; `None` uses the model's limit and the length cap.
+    pub max_new_tokens: Option<usize>,
+    /// Fewest generated tokens before end-of-sentence may be chosen.
+    pub min_new_tokens: usize,
+    /// Block repeated n-grams of this size in the output; 0 disables the guard.
+    pub no_repeat_ngram: usize,
+    /// Output length cap as `a·source_tokens + b`.
+    pub length_cap: (f32, usize),
+    /// Compute threads; `None` uses all cores.
+    pub threads: Option<usize>,
+    /// Where to run.
+    pub device: DeviceKind,
+}
+
+impl EngineOptions {
+    /// Default options for translating `from` → `to` with `engine`.
+    pub fn new(engine: EngineKind, from: Lang, to: Lang) -> Self {
+        EngineOptions {
+            engine,
+            from,
+            to,
+            model: None,
+            model_dir: None,
+            model_file: None,
+            beam: 1,
+            batch_size: 32,
+            max_batch_tokens: 4096,
+            max_new_tokens: None,
+            min_new_tokens: 0,
+            no_repeat_ngram: 0,
+            length_cap: (2.0, 10),
+            threads: None,
+            device: DeviceKind::Cpu,
+        }
+    }
+}
+
+/// Loads the engine that `opts` describe. Fails before any work when the model is missing.
+pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
+    if opts.from == opts.to {
+        anyhow::bail!("source and target language are both {}", opts.from);
+    }
+    match opts.engine {
+        EngineKind::Marian => crate::model::marian::load_engine(opts),
+        EngineKind::Qwen => crate::model::qwen::load_engine(opts),
+    }
+}

@@ -1,0 +1,29 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::path::{Path, PathBuf};
+
+/// A file or folder under `../shared/data` (or `$BITEXT_SHARED/data`), or `None`
+/// with a visible notice when the shared data is not present.
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("BITEXT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let path = root.join("data").join(rel);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("SKIPPED: {} is not present (shared data absent)", path.display());
+        None
+    }
+}
+
+/// The path of a committed test fixture.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// The bitext binary built for these tests.
+pub fn bitext() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bitext"))
+}

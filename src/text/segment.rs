@@ -43,6 +43,18 @@ pub fn split_sentences(text: &str, lang: Lang) -> Vec<String> {
             end = j + d.len_utf8();
             chars.next();
         }
+        // Some texts set the closing quote apart: `a huge challenge. " Thirty`.
+        let after_space = text[end..].trim_start();
+        let quote_len: usize = after_space
+            .chars()
+            .take_while(|&c| matches!(c, '"' | '”' | '’' | '」' | '』'))
+            .map(char::len_utf8)
+            .sum();
+        let after_quote = &after_space[quote_len..];
+        if quote_len > 0 && after_space.len() < text.len() - end && after_quote.chars().next().is_none_or(|c| c.is_whitespace() || is_han(c)) {
+            end = text.len() - after_quote.len();
+            while chars.next_if(|&(j, _)| j < end).is_some() {}
+        }
         let candidate = Candidate {
             sentence: &text[start..i],
             marks: &text[i..run_end],
@@ -89,8 +101,17 @@ impl Candidate<'_> {
         if next.is_whitespace() {
             return self.ends_before(self.rest.trim_start());
         }
-        // Chinese often omits the space after a half-width mark: `好!他说`.
-        lang == Lang::Zh && is_han(next) && self.sentence.chars().last().is_some_and(|c| !c.is_ascii_alphanumeric())
+        // Chinese often omits the space after a half-width mark (`好!他说`), but an
+        // ellipsis there is a pause: `碧水……范仲淹笔下`.
+        lang == Lang::Zh
+            && is_han(next)
+            && !self.is_ellipsis()
+            && self.sentence.chars().last().is_some_and(|c| !c.is_ascii_alphanumeric())
+    }
+
+    /// `...`, `…` or `……`.
+    fn is_ellipsis(&self) -> bool {
+        self.marks.chars().all(|c| c == '.' || c == '…') && self.marks != "."
     }
 
     /// `“我们会赢。”他说。`: the quote and its short speech tag are one sentence.
@@ -99,8 +120,8 @@ impl Candidate<'_> {
         if !self.closers.chars().any(|c| matches!(c, '”' | '」' | '』' | '"')) {
             return false;
         }
-        let tag: String = self.rest.chars().take_while(|&c| !is_terminal(c)).take(13).collect();
-        tag.chars().count() <= 12 && SPEECH_VERBS.iter().any(|v| tag.contains(v))
+        let tag: String = self.rest.chars().take_while(|&c| !is_terminal(c)).take(SPEECH_TAG_CHARS + 1).collect();
+        tag.chars().count() <= SPEECH_TAG_CHARS && SPEECH_VERBS.iter().any(|v| tag.contains(v))
     }
 
     /// Whether a half-width mark followed by whitespace ends the sentence, given the
@@ -113,7 +134,7 @@ impl Candidate<'_> {
             return false;
         }
         let opens_sentence = first.is_uppercase() || is_opener(first) || is_han(first);
-        if self.marks.chars().all(|c| c == '.' || c == '…') && self.marks != "." {
+        if self.is_ellipsis() {
             // An ellipsis ends a sentence only when a new one visibly starts.
             return opens_sentence;
         }
@@ -131,11 +152,16 @@ impl Candidate<'_> {
         let is_initial = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
         let is_dotted = word.contains('.') && word.chars().all(|c| c.is_alphabetic() || c == '.');
         if is_initial || is_dotted || ABBREVIATIONS.contains(&lower.as_str()) {
-            return is_opener(first) || starts_with_sentence_starter(after);
+            let unquoted = after.trim_start_matches(['"', '“', '‘']);
+            return (unquoted.len() < after.len() && unquoted.starts_with(char::is_uppercase))
+                || starts_with_sentence_starter(after);
         }
         true
     }
 }
+
+/// The longest speech tag (`刘美英说`) kept with the quote before it, in characters.
+const SPEECH_TAG_CHARS: usize = 20;
 
 /// Abbreviations that precede a name and never end a sentence.
 const TITLES: &[&str] = &[
@@ -150,6 +176,10 @@ const ABBREVIATIONS: &[&str] = &[
     "blvd", "no", "nos", "vol", "fig", "p", "pp", "ch", "art", "sec", "vs", "etc", "approx", "est",
     "dept", "univ", "assn", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
     "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "cf", "al", "ed", "eds", "ca",
+    // US states, as in AP datelines ("AURORA, Colo. (AP) -").
+    "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "ky",
+    "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa",
+    "tenn", "tex", "va", "vt", "wash", "wis", "wyo",
 ];
 
 /// Words that commonly open an English sentence.

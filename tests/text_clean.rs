@@ -25,7 +25,10 @@ fn reference_article_keeps_exactly_title_and_seven_body_paragraphs() {
     // paragraphs ("In Beijing's efforts…" to "…said Liu Meiying, …Development.");
     // everything else is page furniture. Lines are compared trimmed (one ends in a
     // no-break space).
-    let expected: Vec<&str> = [1, 6, 8, 10, 12, 14, 16, 18].iter().map(|n| lines[n - 1].trim()).collect();
+    let expected: Vec<&str> = [1, 6, 8, 10, 12, 14, 16, 18]
+        .iter()
+        .map(|n| lines[n - 1].trim())
+        .collect();
     assert!(expected[1].starts_with("In Beijing's efforts"));
     assert!(expected[7].ends_with("Development."));
 
@@ -77,9 +80,13 @@ fn gbk_html_page_keeps_headline_and_article_paragraphs() {
 fn boilerplate_repeated_across_a_folder_is_removed_but_kept_in_a_lone_article() {
     let dir = tempfile::tempdir().unwrap();
     let footer = "Example Daily is published by Example Media Group in London.";
-    for (i, story) in ["Rain fell across the city.", "The bridge reopened today.", "Markets rose on Monday."]
-        .iter()
-        .enumerate()
+    for (i, story) in [
+        "Rain fell across the city.",
+        "The bridge reopened today.",
+        "Markets rose on Monday.",
+    ]
+    .iter()
+    .enumerate()
     {
         let text = format!("Story {i}\n\n{story} Officials welcomed the news.\n\n{footer}\n");
         std::fs::write(dir.path().join(format!("{i}.txt")), text).unwrap();
@@ -90,7 +97,10 @@ fn boilerplate_repeated_across_a_folder_is_removed_but_kept_in_a_lone_article() 
     assert!(stdout.contains("Markets rose on Monday. Officials welcomed the news."));
 
     let (alone, _, _) = clean(&[dir.path().join("0.txt").as_os_str()]);
-    assert!(alone.contains(footer), "one article alone cannot show boilerplate");
+    assert!(
+        alone.contains(footer),
+        "one article alone cannot show boilerplate"
+    );
 }
 
 #[test]

@@ -56,15 +56,22 @@ fn single_sentence(line: &str, lang: Lang) -> bool {
             !chars.windows(3).enumerate().any(|(i, w)| {
                 matches!(w[0], '.' | '!' | '?')
                     && w[1] == ' '
-                    && (w[2].is_uppercase() || (matches!(w[2], '"' | '“') && chars.get(i + 3).is_some_and(|c| c.is_uppercase())))
+                    && (w[2].is_uppercase()
+                        || (matches!(w[2], '"' | '“') && chars.get(i + 3).is_some_and(|c| c.is_uppercase())))
             })
         }
     }
 }
 
-/// Paragraphs of joined one-sentence lines, with the gold boundary offsets (the end
-/// of every line but the last).
-fn gold_paragraphs(lang: Lang) -> Option<(Vec<(String, Vec<usize>)>, usize, usize)> {
+/// Paragraphs of joined one-sentence lines, each with its gold boundary offsets
+/// (the end of every line but the last), and how many of all lines were used.
+struct GoldSet {
+    paragraphs: Vec<(String, Vec<usize>)>,
+    used: usize,
+    total: usize,
+}
+
+fn gold_paragraphs(lang: Lang) -> Option<GoldSet> {
     let mut paragraphs = Vec::new();
     let (mut used, mut total) = (0, 0);
     for (text, translation) in pairs(lang) {
@@ -103,7 +110,11 @@ fn gold_paragraphs(lang: Lang) -> Option<(Vec<(String, Vec<usize>)>, usize, usiz
         }
         flush(&mut run);
     }
-    Some((paragraphs, used, total))
+    Some(GoldSet {
+        paragraphs,
+        used,
+        total,
+    })
 }
 
 /// End offsets of every sentence but the last, locating each (trimmed) sentence in
@@ -116,7 +127,10 @@ fn predicted_boundaries<'a>(paragraph: &str, sentences: impl Iterator<Item = &'a
         if sentence.is_empty() {
             continue;
         }
-        let start = cursor + paragraph[cursor..].find(sentence).expect("sentences are substrings in order");
+        let start = cursor
+            + paragraph[cursor..]
+                .find(sentence)
+                .expect("sentences are substrings in order");
         cursor = start + sentence.len();
         ends.push(cursor);
     }
@@ -173,14 +187,27 @@ impl std::fmt::Display for Score {
 
 /// Scores bitext and the plain UAX #29 splitter (unicode-segmentation) on `lang`.
 fn measure(lang: Lang) -> Option<(Score, Score)> {
-    let (paragraphs, used, total) = gold_paragraphs(lang)?;
+    let GoldSet {
+        paragraphs,
+        used,
+        total,
+    } = gold_paragraphs(lang)?;
     let (mut ours, mut uax29) = (Score::default(), Score::default());
     for (paragraph, gold) in &paragraphs {
         let sentences = split_sentences(paragraph, lang);
-        ours.add(&predicted_boundaries(paragraph, sentences.iter().map(String::as_str)), gold);
-        uax29.add(&predicted_boundaries(paragraph, paragraph.split_sentence_bounds()), gold);
+        ours.add(
+            &predicted_boundaries(paragraph, sentences.iter().map(String::as_str)),
+            gold,
+        );
+        uax29.add(
+            &predicted_boundaries(paragraph, paragraph.split_sentence_bounds()),
+            gold,
+        );
     }
-    eprintln!("wmt21 {lang}: {used} of {total} lines used, {} paragraphs", paragraphs.len());
+    eprintln!(
+        "wmt21 {lang}: {used} of {total} lines used, {} paragraphs",
+        paragraphs.len()
+    );
     eprintln!("  bitext : {ours}");
     eprintln!("  UAX#29 : {uax29}");
     Some((ours, uax29))
@@ -230,7 +257,11 @@ fn segment_command_prints_one_sentence_a_line_from_stdin() {
 fn segment_command_on_an_article_keeps_paragraphs_apart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.txt");
-    std::fs::write(&path, "Headline of the story\n\nFirst one. Second one.\n\nThird one.\nShare this article\n").unwrap();
+    std::fs::write(
+        &path,
+        "Headline of the story\n\nFirst one. Second one.\n\nThird one.\nShare this article\n",
+    )
+    .unwrap();
     let out = bitext().arg("segment").arg(&path).output().unwrap();
     assert!(out.status.success());
     assert_eq!(

@@ -57,7 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let text = article_text(article);
             match &args.output {
                 Some(dir) => write_output(dir, root, &article.path, &text),
-                None => write!(stdout, "{text}\n").map_err(anyhow::Error::from),
+                None => writeln!(stdout, "{text}").map_err(anyhow::Error::from),
             }
         };
         if let Err(err) = result {
@@ -127,10 +127,10 @@ pub fn load_inputs(paths: &[PathBuf], lang: Option<Lang>, clean: bool) -> Inputs
 }
 
 /// The exit code once `done` articles were handled and `failed` inputs were
-/// skipped; an error when nothing could be done.
+/// skipped (each already reported): 2 when nothing could be done.
 pub fn finish(done: usize, failed: usize) -> anyhow::Result<ExitCode> {
     if done == 0 {
-        anyhow::bail!("no article could be read");
+        return Ok(ExitCode::from(2));
     }
     Ok(super::exit_code(failed))
 }

@@ -2,8 +2,8 @@
 
 use super::clean::{finish, load_inputs, write_output, LangChoice};
 use crate::text::detect::detect;
-use crate::text::segment::split_sentences;
-use crate::text::{Article, Lang};
+use crate::text::segment::{segment_document, split_sentences, Segmented, MAX_SENTENCE_CHARS};
+use crate::text::Lang;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,7 +40,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut failed = inputs.failed;
     let mut stdout = std::io::stdout().lock();
     for (root, article) in &inputs.articles {
-        let text = sentences_text(article);
+        let segmented = segment_document(&article.doc, article.lang);
+        if segmented.cuts > 0 {
+            tracing::warn!(
+                "{}: text without sentence punctuation was cut {} times into chunks of at most {MAX_SENTENCE_CHARS} characters",
+                article.path.display(),
+                segmented.cuts
+            );
+        }
+        let text = sentences_text(&segmented);
         match &args.output {
             Some(dir) => {
                 if let Err(err) = write_output(dir, root, &article.path, &text) {
@@ -48,15 +56,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     failed += 1;
                 }
             }
-            None => write!(stdout, "{text}\n")?,
+            None => writeln!(stdout, "{text}")?,
         }
     }
     finish(inputs.articles.len(), failed)
 }
 
 /// One sentence a line, paragraphs separated by a blank line.
-fn sentences_text(article: &Article) -> String {
-    let paragraphs: Vec<String> = article.sentences().iter().map(|s| s.join("\n")).collect();
+fn sentences_text(segmented: &Segmented) -> String {
+    let paragraphs: Vec<String> = segmented.paragraphs.iter().map(|s| s.join("\n")).collect();
     let mut text = paragraphs.join("\n\n");
     text.push('\n');
     text

@@ -19,7 +19,7 @@ pub struct Article {
 impl Article {
     /// The article's sentences: one list for the title, then one per paragraph.
     pub fn sentences(&self) -> Vec<Vec<String>> {
-        segment_document(&self.doc, self.lang)
+        segment_document(&self.doc, self.lang).paragraphs
     }
 }
 
@@ -44,7 +44,9 @@ pub fn load_articles(paths: &[PathBuf], lang: Option<Lang>) -> Vec<Result<Articl
     let mut cleaned = docs.into_iter();
     read.into_iter()
         .zip(paths)
-        .map(|(result, path)| result.and_then(|_| Article::new(path, cleaned.next().unwrap_or_default(), lang)))
+        .map(|(result, path)| {
+            result.and_then(|_| Article::new(path, cleaned.next().unwrap_or_default(), lang))
+        })
         .collect()
 }
 
@@ -52,24 +54,29 @@ impl Article {
     /// Wraps a document read from `path`, detecting its language unless `lang` is
     /// given. Fails when the document has no text, or no English or Chinese to detect.
     pub fn new(path: &Path, doc: Document, lang: Option<Lang>) -> Result<Article, ReadError> {
-    if doc.title.is_none() && doc.paragraphs.is_empty() {
-        return Err(ReadError::NoText {
+        if doc.title.is_none() && doc.paragraphs.is_empty() {
+            return Err(ReadError::NoText {
+                path: path.to_path_buf(),
+                reason: "nothing left after removing page debris".into(),
+            });
+        }
+        let detected = || {
+            let text: String = doc
+                .title
+                .iter()
+                .chain(&doc.paragraphs)
+                .map(String::as_str)
+                .collect();
+            detect::detect(&text)
+        };
+        let lang = lang.or_else(detected).ok_or_else(|| ReadError::NoText {
             path: path.to_path_buf(),
-            reason: "nothing left after removing page debris".into(),
-        });
+            reason: "no English or Chinese text (use --from to set the language)".into(),
+        })?;
+        Ok(Article {
+            path: path.to_path_buf(),
+            doc,
+            lang,
+        })
     }
-    let detected = || {
-        let text: String = doc.title.iter().chain(&doc.paragraphs).map(String::as_str).collect();
-        detect::detect(&text)
-    };
-    let lang = lang.or_else(detected).ok_or_else(|| ReadError::NoText {
-        path: path.to_path_buf(),
-        reason: "no English or Chinese text (use --from to set the language)".into(),
-    })?;
-    Ok(Article {
-        path: path.to_path_buf(),
-        doc,
-        lang,
-    })
-}
 }

@@ -47,14 +47,24 @@ pub fn clean_document(doc: &mut Document) {
 /// Drops every title or paragraph that occurs in at least [`REPEATED_MIN_DOCS`] of
 /// `docs` (site names, footers, "related" boxes).
 pub fn remove_repeated_boilerplate(docs: &mut [Document]) {
-    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
     for doc in docs.iter() {
-        let lines: HashSet<&String> = doc.title.iter().chain(&doc.paragraphs).collect();
+        let lines: HashSet<&str> = doc
+            .title
+            .iter()
+            .chain(&doc.paragraphs)
+            .map(String::as_str)
+            .collect();
         for line in lines {
-            *counts.entry(line.clone()).or_default() += 1;
+            *counts.entry(line).or_default() += 1;
         }
     }
-    let repeated = |line: &String| counts.get(line).is_some_and(|&n| n >= REPEATED_MIN_DOCS);
+    let boilerplate: HashSet<String> = counts
+        .into_iter()
+        .filter(|&(_, n)| n >= REPEATED_MIN_DOCS)
+        .map(|(line, _)| line.to_string())
+        .collect();
+    let repeated = |line: &String| boilerplate.contains(line);
     for doc in docs.iter_mut() {
         doc.title = doc.title.take().filter(|t| !repeated(t));
         doc.paragraphs.retain(|p| !repeated(p));
@@ -74,9 +84,11 @@ pub fn is_debris(line: &str, is_title: bool) -> bool {
     if units == 0 {
         return true;
     }
-    let ui = interface_terms(text);
+    // Interface lines are short; skip the vocabulary scan on long paragraphs.
+    let ui = if units <= 25 { interface_terms(text) } else { 0 };
     let ends_sentence = ends_like_sentence(text);
-    let interface_line = (ui >= 1 && (units <= 4 || (!ends_sentence && units <= 25))) || (ui >= 2 && units <= 25);
+    let interface_line =
+        (ui >= 1 && (units <= 4 || (!ends_sentence && units <= 25))) || (ui >= 2 && units <= 25);
     if interface_line || is_title {
         return interface_line;
     }
@@ -102,20 +114,79 @@ fn ends_like_sentence(text: &str) -> bool {
 
 /// English interface words, matched as whole lowercase words.
 const UI_WORDS: &[&str] = &[
-    "comment", "comments", "print", "e-mail", "email", "bookmark", "twitter", "facebook", "weibo",
-    "wechat", "whatsapp", "linkedin", "instagram", "youtube", "forum", "login", "subscribe",
-    "newsletter", "advertisement", "copyright", "moderator", "username", "password",
+    "comment",
+    "comments",
+    "print",
+    "e-mail",
+    "email",
+    "bookmark",
+    "twitter",
+    "facebook",
+    "weibo",
+    "wechat",
+    "whatsapp",
+    "linkedin",
+    "instagram",
+    "youtube",
+    "forum",
+    "login",
+    "subscribe",
+    "newsletter",
+    "advertisement",
+    "copyright",
+    "moderator",
+    "username",
+    "password",
 ];
 
 /// English interface phrases and Chinese interface terms, matched as substrings
 /// (lowercased).
 const UI_PHRASES: &[&str] = &[
-    "font size", "all rights reserved", "read more", "click here", "sign in", "sign up", "log in",
-    "user name", "related stories", "related articles", "send your stories", "get more from",
-    "go to", "share this", "terms of use", "privacy policy", "back to top", "责任编辑", "编辑：",
-    "分享到", "分享至", "打印", "关闭窗口", "字号", "来源：", "来源:", "评论", "收藏", "扫一扫",
-    "微信", "微博", "返回顶部", "上一篇", "下一篇", "相关新闻", "相关阅读", "版权所有", "免责声明",
-    "登录", "注册", "纠错", "原标题", "点击", "二维码", "转载",
+    "font size",
+    "all rights reserved",
+    "read more",
+    "click here",
+    "sign in",
+    "sign up",
+    "log in",
+    "user name",
+    "related stories",
+    "related articles",
+    "send your stories",
+    "get more from",
+    "go to",
+    "share this",
+    "terms of use",
+    "privacy policy",
+    "back to top",
+    "责任编辑",
+    "编辑：",
+    "分享到",
+    "分享至",
+    "打印",
+    "关闭窗口",
+    "字号",
+    "来源：",
+    "来源:",
+    "评论",
+    "收藏",
+    "扫一扫",
+    "微信",
+    "微博",
+    "返回顶部",
+    "上一篇",
+    "下一篇",
+    "相关新闻",
+    "相关阅读",
+    "版权所有",
+    "免责声明",
+    "登录",
+    "注册",
+    "纠错",
+    "原标题",
+    "点击",
+    "二维码",
+    "转载",
 ];
 
 /// How many interface words and phrases `text` contains.
@@ -175,16 +246,31 @@ mod tests {
     fn short_unpunctuated_lines_are_debris_except_titles() {
         assert!(is_debris("Photo: Xinhua", false));
         assert!(is_debris("• Enter the words you see:", false));
-        assert!(!is_debris("Beijing's key industries ascend the global value chain", true));
+        assert!(!is_debris(
+            "Beijing's key industries ascend the global value chain",
+            true
+        ));
         assert!(is_debris("Print E-mail Bookmark and Share", true));
     }
 
     #[test]
     fn dates_in_each_written_form() {
-        assert_eq!(find_date("0 Comment(s)Print E-mail, March 30, 2021").as_deref(), Some("March 30, 2021"));
-        assert_eq!(find_date("Updated 30 Mar 2021 08:00").as_deref(), Some("30 Mar 2021"));
-        assert_eq!(find_date("发布时间：2021-03-30 10:20").as_deref(), Some("2021-03-30"));
-        assert_eq!(find_date("来源：新华网 2021年3月30日").as_deref(), Some("2021年3月30日"));
+        assert_eq!(
+            find_date("0 Comment(s)Print E-mail, March 30, 2021").as_deref(),
+            Some("March 30, 2021")
+        );
+        assert_eq!(
+            find_date("Updated 30 Mar 2021 08:00").as_deref(),
+            Some("30 Mar 2021")
+        );
+        assert_eq!(
+            find_date("发布时间：2021-03-30 10:20").as_deref(),
+            Some("2021-03-30")
+        );
+        assert_eq!(
+            find_date("来源：新华网 2021年3月30日").as_deref(),
+            Some("2021年3月30日")
+        );
         assert_eq!(find_date("Revenue grew 25.1% in 2021."), None);
     }
 
@@ -200,9 +286,14 @@ mod tests {
             .collect();
         let twice = docs[..2].to_vec();
         remove_repeated_boilerplate(&mut docs);
-        assert!(docs.iter().all(|d| d.paragraphs.len() == 1 && !d.paragraphs.contains(&footer.to_string())));
+        assert!(docs
+            .iter()
+            .all(|d| d.paragraphs.len() == 1 && !d.paragraphs.contains(&footer.to_string())));
         let mut pair = twice.clone();
         remove_repeated_boilerplate(&mut pair);
-        assert_eq!(pair, twice, "two articles are not enough to call a paragraph boilerplate");
+        assert_eq!(
+            pair, twice,
+            "two articles are not enough to call a paragraph boilerplate"
+        );
     }
 }

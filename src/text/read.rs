@@ -76,7 +76,10 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         if had_errors {
-            return Err(format!("invalid {} text after its byte-order mark", encoding.name()));
+            return Err(format!(
+                "invalid {} text after its byte-order mark",
+                encoding.name()
+            ));
         }
         return check_not_binary(text.into_owned());
     }
@@ -134,7 +137,11 @@ fn parse_plain(text: &str, markdown: bool) -> Document {
             continue;
         }
         let heading = markdown && line.starts_with('#');
-        let line = if heading { line.trim_start_matches('#').trim() } else { line };
+        let line = if heading {
+            line.trim_start_matches('#').trim()
+        } else {
+            line
+        };
         if paragraphs.is_empty() {
             heading_first = heading;
         }
@@ -158,7 +165,7 @@ fn parse_plain(text: &str, markdown: bool) -> Document {
 
 /// A headline is short and does not end like a sentence.
 fn looks_like_headline(line: &str) -> bool {
-    line.chars().count() <= 200 && !line.ends_with(['.', '。'])
+    line.chars().nth(200).is_none() && !line.ends_with(['.', '。'])
 }
 
 fn is_wrapped(prev: &str, line: &str) -> bool {
@@ -166,7 +173,10 @@ fn is_wrapped(prev: &str, line: &str) -> bool {
         '.', '!', '?', '。', '！', '？', ':', '：', '"', '”', '’', ')', '）', '」', '…',
     ]);
     let is_list_item = line.starts_with(['-', '*', '•', '·', '>', '|']);
-    let columns: usize = prev.chars().map(|c| if super::detect::is_han(c) { 2 } else { 1 }).sum();
+    let columns: usize = prev
+        .chars()
+        .map(|c| if super::detect::is_han(c) { 2 } else { 1 })
+        .sum();
     columns >= WRAPPED_LINE_COLUMNS && !ends_sentence && !is_list_item
 }
 
@@ -191,7 +201,8 @@ fn strip_markdown(text: &str) -> String {
         let link = after.find("](").and_then(|close| {
             let target = &after[close + 2..];
             let end = target.find(')')?;
-            (!after[..close].contains('\n') && !target[..end].contains('\n')).then_some((close, close + 2 + end + 1))
+            (!after[..close].contains('\n') && !target[..end].contains('\n'))
+                .then_some((close, close + 2 + end + 1))
         });
         match link {
             Some((close, end)) => {
@@ -232,7 +243,13 @@ fn parse_html(text: &str) -> Document {
             .filter_map(ElementRef::wrap)
             .any(|a| DROPPED_ELEMENTS.contains(&a.value().name()))
     };
-    let text_of = |e: ElementRef| -> String { e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ") };
+    let text_of = |e: ElementRef| -> String {
+        e.text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let title = html
         .select(&selector("h1"))
         .filter(kept)
@@ -245,7 +262,11 @@ fn parse_html(text: &str) -> Document {
         .filter(kept)
         .filter(|p| {
             let total: usize = p.text().map(|t| t.trim().chars().count()).sum();
-            let linked: usize = p.select(&link).flat_map(|a| a.text()).map(|t| t.trim().chars().count()).sum();
+            let linked: usize = p
+                .select(&link)
+                .flat_map(|a| a.text())
+                .map(|t| t.trim().chars().count())
+                .sum();
             total > 0 && (linked as f64) < MAX_LINK_SHARE * total as f64
         })
         .map(text_of)
@@ -253,7 +274,10 @@ fn parse_html(text: &str) -> Document {
     let date = html
         .select(&selector(r#"meta[property="article:published_time"]"#))
         .filter_map(|m| m.attr("content"))
-        .chain(html.select(&selector("time[datetime]")).filter_map(|t| t.attr("datetime")))
+        .chain(
+            html.select(&selector("time[datetime]"))
+                .filter_map(|t| t.attr("datetime")),
+        )
         .map(|d| d.trim().to_string())
         .find(|d| !d.is_empty());
     Document {
@@ -309,9 +333,18 @@ mod tests {
     fn decodes_utf8_with_and_without_bom_and_utf16_with_bom() {
         let text = "经济 growth";
         assert_eq!(decode(text.as_bytes()).unwrap(), text);
-        assert_eq!(decode(&[b"\xEF\xBB\xBF", text.as_bytes()].concat()).unwrap(), text);
-        let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
-        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(
+            decode(&[b"\xEF\xBB\xBF", text.as_bytes()].concat()).unwrap(),
+            text
+        );
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
         assert_eq!(decode(&le).unwrap(), text);
         assert_eq!(decode(&be).unwrap(), text);
     }
@@ -325,7 +358,9 @@ mod tests {
 
     #[test]
     fn rejects_binary_and_undecodable_bytes() {
-        assert!(decode(b"PK\x03\x04\x00\x00").unwrap_err().contains("NUL byte at offset 4"));
+        assert!(decode(b"PK\x03\x04\x00\x00")
+            .unwrap_err()
+            .contains("NUL byte at offset 4"));
         assert!(decode(b"abc \xFF\xFF def").unwrap_err().contains("not UTF-8"));
         assert!(decode(b"\x01\x02\x03\x04 text").unwrap_err().contains("binary"));
     }
@@ -333,7 +368,10 @@ mod tests {
     #[test]
     fn plain_text_title_and_paragraphs_by_single_or_blank_lines() {
         let single = parse_plain("Headline here\nFirst paragraph.\nSecond paragraph.\n", false);
-        let blank = parse_plain("Headline here\r\n\r\nFirst paragraph.\r\n\r\nSecond paragraph.\r\n", false);
+        let blank = parse_plain(
+            "Headline here\r\n\r\nFirst paragraph.\r\n\r\nSecond paragraph.\r\n",
+            false,
+        );
         assert_eq!(single, blank);
         assert_eq!(single.title.as_deref(), Some("Headline here"));
         assert_eq!(single.paragraphs, ["First paragraph.", "Second paragraph."]);
@@ -347,7 +385,10 @@ mod tests {
         );
         assert_eq!(
             doc.paragraphs,
-            ["This paragraph was wrapped by the editor at a fixed width, like e-mail.", "这是一个被编辑器在固定宽度处折行的中文段落，后面还有更多的文字。"]
+            [
+                "This paragraph was wrapped by the editor at a fixed width, like e-mail.",
+                "这是一个被编辑器在固定宽度处折行的中文段落，后面还有更多的文字。"
+            ]
         );
     }
 
@@ -361,7 +402,9 @@ mod tests {
     #[test]
     fn markdown_heading_links_and_images() {
         let doc = parse_plain(
-            &strip_markdown("# The **Title**\n\n![logo](a.png)Read the [full report](http://x.y/z) **now**.\n"),
+            &strip_markdown(
+                "# The **Title**\n\n![logo](a.png)Read the [full report](http://x.y/z) **now**.\n",
+            ),
             true,
         );
         assert_eq!(doc.title.as_deref(), Some("The Title"));
@@ -380,7 +423,10 @@ mod tests {
             <aside><p>Most read</p></aside><footer><p>Copyright</p></footer></body></html>"#,
         );
         assert_eq!(doc.title.as_deref(), Some("Beijing grows"));
-        assert_eq!(doc.paragraphs, ["First paragraph bold.", "Second paragraph with a link inside."]);
+        assert_eq!(
+            doc.paragraphs,
+            ["First paragraph bold.", "Second paragraph with a link inside."]
+        );
         assert_eq!(doc.date.as_deref(), Some("2021-03-30"));
     }
 }

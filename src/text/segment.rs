@@ -19,7 +19,13 @@ pub const MAX_SENTENCE_CHARS: usize = 1000;
 /// Splits `text` (one paragraph) into trimmed, non-empty sentences of at most
 /// [`MAX_SENTENCE_CHARS`] characters each.
 pub fn split_sentences(text: &str, lang: Lang) -> Vec<String> {
+    split_counting_cuts(text, lang).0
+}
+
+/// [`split_sentences`], also counting the cuts made inside over-long sentences.
+fn split_counting_cuts(text: &str, lang: Lang) -> (Vec<String>, usize) {
     let mut sentences = Vec::new();
+    let mut cuts = 0;
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -51,7 +57,13 @@ pub fn split_sentences(text: &str, lang: Lang) -> Vec<String> {
             .map(char::len_utf8)
             .sum();
         let after_quote = &after_space[quote_len..];
-        if quote_len > 0 && after_space.len() < text.len() - end && after_quote.chars().next().is_none_or(|c| c.is_whitespace() || is_han(c)) {
+        if quote_len > 0
+            && after_space.len() < text.len() - end
+            && after_quote
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace() || is_han(c))
+        {
             end = text.len() - after_quote.len();
             while chars.next_if(|&(j, _)| j < end).is_some() {}
         }
@@ -62,23 +74,35 @@ pub fn split_sentences(text: &str, lang: Lang) -> Vec<String> {
             rest: &text[end..],
         };
         if candidate.is_boundary(lang) {
-            push_chunked(&text[start..end], &mut sentences);
+            cuts += push_chunked(&text[start..end], &mut sentences);
             start = end;
         }
     }
-    push_chunked(&text[start..], &mut sentences);
-    sentences
+    cuts += push_chunked(&text[start..], &mut sentences);
+    (sentences, cuts)
 }
 
-/// Segments a whole document: one list of sentences for the title (when there is
-/// one), then one per paragraph, in reading order. Empty groups are dropped.
-pub fn segment_document(doc: &Document, lang: Lang) -> Vec<Vec<String>> {
-    doc.title
-        .iter()
-        .chain(&doc.paragraphs)
-        .map(|p| split_sentences(p, lang))
-        .filter(|s| !s.is_empty())
-        .collect()
+/// A document split into sentences.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Segmented {
+    /// One list of sentences for the title (when there is one), then one per
+    /// paragraph, in reading order; empty paragraphs are dropped.
+    pub paragraphs: Vec<Vec<String>>,
+    /// How many times a sentence longer than [`MAX_SENTENCE_CHARS`] was cut.
+    pub cuts: usize,
+}
+
+/// Segments a whole document: the title, then each paragraph.
+pub fn segment_document(doc: &Document, lang: Lang) -> Segmented {
+    let mut segmented = Segmented::default();
+    for paragraph in doc.title.iter().chain(&doc.paragraphs) {
+        let (sentences, cuts) = split_counting_cuts(paragraph, lang);
+        segmented.cuts += cuts;
+        if !sentences.is_empty() {
+            segmented.paragraphs.push(sentences);
+        }
+    }
+    segmented
 }
 
 /// A place where a sentence may end: the text before the marks, the marks, the
@@ -106,7 +130,11 @@ impl Candidate<'_> {
         lang == Lang::Zh
             && is_han(next)
             && !self.is_ellipsis()
-            && self.sentence.chars().last().is_some_and(|c| !c.is_ascii_alphanumeric())
+            && self
+                .sentence
+                .chars()
+                .last()
+                .is_some_and(|c| !c.is_ascii_alphanumeric())
     }
 
     /// `...`, `…` or `……`.
@@ -116,11 +144,18 @@ impl Candidate<'_> {
 
     /// `“我们会赢。”他说。`: the quote and its short speech tag are one sentence.
     fn is_speech_tag_after_quote(&self) -> bool {
-        const SPEECH_VERBS: &[&str] = &["说", "表示", "称", "道", "问", "指出", "强调", "介绍", "认为", "写道"];
+        const SPEECH_VERBS: &[&str] = &[
+            "说", "表示", "称", "道", "问", "指出", "强调", "介绍", "认为", "写道",
+        ];
         if !self.closers.chars().any(|c| matches!(c, '”' | '」' | '』' | '"')) {
             return false;
         }
-        let tag: String = self.rest.chars().take_while(|&c| !is_terminal(c)).take(SPEECH_TAG_CHARS + 1).collect();
+        let tag: String = self
+            .rest
+            .chars()
+            .take_while(|&c| !is_terminal(c))
+            .take(SPEECH_TAG_CHARS + 1)
+            .collect();
         tag.chars().count() <= SPEECH_TAG_CHARS && SPEECH_VERBS.iter().any(|v| tag.contains(v))
     }
 
@@ -165,30 +200,83 @@ const SPEECH_TAG_CHARS: usize = 20;
 
 /// Abbreviations that precede a name and never end a sentence.
 const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "capt", "sgt", "rev",
-    "hon", "pres", "messrs", "mme", "supt", "cmdr", "adm", "maj", "brig",
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "capt", "sgt", "rev", "hon",
+    "pres", "messrs", "mme", "supt", "cmdr", "adm", "maj", "brig",
 ];
 
 /// Abbreviations that may end a sentence; after them a boundary needs a word that
 /// typically starts one ("… Apple Inc. The deal …").
 const ABBREVIATIONS: &[&str] = &[
-    "inc", "ltd", "co", "corp", "bros", "plc", "llc", "jr", "sr", "st", "mt", "ft", "ave", "rd",
-    "blvd", "no", "nos", "vol", "fig", "p", "pp", "ch", "art", "sec", "vs", "etc", "approx", "est",
-    "dept", "univ", "assn", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-    "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "cf", "al", "ed", "eds", "ca",
+    "inc", "ltd", "co", "corp", "bros", "plc", "llc", "jr", "sr", "st", "mt", "ft", "ave", "rd", "blvd",
+    "no", "nos", "vol", "fig", "p", "pp", "ch", "art", "sec", "vs", "etc", "approx", "est", "dept", "univ",
+    "assn", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon",
+    "tue", "wed", "thu", "fri", "sat", "sun", "cf", "al", "ed", "eds", "ca",
     // US states, as in AP datelines ("AURORA, Colo. (AP) -").
-    "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "ky",
-    "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa",
-    "tenn", "tex", "va", "vt", "wash", "wis", "wyo",
+    "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "ky", "la", "md",
+    "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va",
+    "vt", "wash", "wis", "wyo",
 ];
 
 /// Words that commonly open an English sentence.
 const SENTENCE_STARTERS: &[&str] = &[
-    "the", "a", "an", "he", "she", "it", "they", "we", "i", "you", "this", "that", "these",
-    "those", "there", "his", "her", "its", "their", "our", "my", "but", "and", "or", "so", "yet",
-    "in", "on", "at", "as", "for", "if", "when", "while", "after", "before", "since", "however",
-    "meanwhile", "also", "what", "why", "how", "who", "where", "some", "many", "most", "all",
-    "one", "both", "other", "such", "last", "according", "despite", "although", "during",
+    "the",
+    "a",
+    "an",
+    "he",
+    "she",
+    "it",
+    "they",
+    "we",
+    "i",
+    "you",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "his",
+    "her",
+    "its",
+    "their",
+    "our",
+    "my",
+    "but",
+    "and",
+    "or",
+    "so",
+    "yet",
+    "in",
+    "on",
+    "at",
+    "as",
+    "for",
+    "if",
+    "when",
+    "while",
+    "after",
+    "before",
+    "since",
+    "however",
+    "meanwhile",
+    "also",
+    "what",
+    "why",
+    "how",
+    "who",
+    "where",
+    "some",
+    "many",
+    "most",
+    "all",
+    "one",
+    "both",
+    "other",
+    "such",
+    "last",
+    "according",
+    "despite",
+    "although",
+    "during",
 ];
 
 fn starts_with_sentence_starter(after: &str) -> bool {
@@ -214,14 +302,42 @@ fn is_full_width_terminal(c: char) -> bool {
 fn is_closer(c: char) -> bool {
     matches!(
         c,
-        '"' | '\'' | '”' | '’' | ')' | ']' | '}' | '»' | '」' | '』' | '）' | '》' | '〉' | '】' | '〕' | '］'
+        '"' | '\''
+            | '”'
+            | '’'
+            | ')'
+            | ']'
+            | '}'
+            | '»'
+            | '」'
+            | '』'
+            | '）'
+            | '》'
+            | '〉'
+            | '】'
+            | '〕'
+            | '］'
     )
 }
 
 fn is_opener(c: char) -> bool {
     matches!(
         c,
-        '"' | '\'' | '“' | '‘' | '(' | '[' | '{' | '«' | '「' | '『' | '（' | '《' | '〈' | '【' | '〔' | '［'
+        '"' | '\''
+            | '“'
+            | '‘'
+            | '('
+            | '['
+            | '{'
+            | '«'
+            | '「'
+            | '『'
+            | '（'
+            | '《'
+            | '〈'
+            | '【'
+            | '〔'
+            | '［'
     )
 }
 
@@ -233,20 +349,26 @@ fn is_clause_mark(c: char) -> bool {
 /// Pushes `sentence`, trimmed, cut into chunks of at most [`MAX_SENTENCE_CHARS`]
 /// characters. Each chunk ends after the last clause mark in its second half, or
 /// else the last whitespace there, or else at the limit. Linear in the input.
-fn push_chunked(sentence: &str, out: &mut Vec<String>) {
+/// Returns the number of cuts.
+fn push_chunked(sentence: &str, out: &mut Vec<String>) -> usize {
     let mut rest = sentence.trim();
+    let mut cuts = 0;
     while !rest.is_empty() {
         let Some((limit, _)) = rest.char_indices().nth(MAX_SENTENCE_CHARS) else {
             out.push(rest.to_string());
-            return;
+            break;
         };
+        cuts += 1;
         let window = &rest[..limit];
-        let half = window.char_indices().nth(MAX_SENTENCE_CHARS / 2).map_or(0, |(i, _)| i);
+        let half = window
+            .char_indices()
+            .nth(MAX_SENTENCE_CHARS / 2)
+            .map_or(0, |(i, _)| i);
         let cut_after = |pred: fn(char) -> bool| {
             window[half..]
                 .char_indices()
-                .filter(|&(_, c)| pred(c))
-                .last()
+                .rev()
+                .find(|&(_, c)| pred(c))
                 .map(|(i, c)| half + i + c.len_utf8())
         };
         let cut = cut_after(is_clause_mark)
@@ -258,6 +380,7 @@ fn push_chunked(sentence: &str, out: &mut Vec<String>) {
         }
         rest = rest[cut..].trim_start();
     }
+    cuts
 }
 
 #[cfg(test)]
@@ -276,7 +399,10 @@ mod tests {
     fn english_titles_and_abbreviations_do_not_end_sentences() {
         assert_eq!(
             en("Mr. Smith met Dr. Jones at No. 10 Downing St. on Jan. 5. They talked."),
-            ["Mr. Smith met Dr. Jones at No. 10 Downing St. on Jan. 5.", "They talked."]
+            [
+                "Mr. Smith met Dr. Jones at No. 10 Downing St. on Jan. 5.",
+                "They talked."
+            ]
         );
         assert_eq!(
             en("U.S. President Joe Biden spoke. The U.S. economy grew."),
@@ -288,7 +414,11 @@ mod tests {
     fn english_abbreviation_at_sentence_end_splits_before_a_sentence_starter() {
         assert_eq!(
             en("The deal was signed by Apple Inc. The shares rose in the U.S. He was pleased."),
-            ["The deal was signed by Apple Inc.", "The shares rose in the U.S.", "He was pleased."]
+            [
+                "The deal was signed by Apple Inc.",
+                "The shares rose in the U.S.",
+                "He was pleased."
+            ]
         );
     }
 
@@ -296,7 +426,11 @@ mod tests {
     fn english_initials_numbers_and_money() {
         assert_eq!(
             en("John F. Kennedy was elected in 1960. Revenue was US$6.61 billion, up 25.1%. Fine."),
-            ["John F. Kennedy was elected in 1960.", "Revenue was US$6.61 billion, up 25.1%.", "Fine."]
+            [
+                "John F. Kennedy was elected in 1960.",
+                "Revenue was US$6.61 billion, up 25.1%.",
+                "Fine."
+            ]
         );
     }
 
@@ -304,21 +438,37 @@ mod tests {
     fn english_quotes_brackets_ellipses_and_questions() {
         assert_eq!(
             en("\"We will win.\" He smiled. (It was late.) Really?! Yes... and no... Then it ended."),
-            ["\"We will win.\"", "He smiled.", "(It was late.)", "Really?!", "Yes... and no...", "Then it ended."]
+            [
+                "\"We will win.\"",
+                "He smiled.",
+                "(It was late.)",
+                "Really?!",
+                "Yes... and no...",
+                "Then it ended."
+            ]
         );
     }
 
     #[test]
     fn english_list_numbers_stay_with_their_item() {
         assert_eq!(en("1. Build the zone."), ["1. Build the zone."]);
-        assert_eq!(en("It fell to 2. Prices rose."), ["It fell to 2.", "Prices rose."]);
+        assert_eq!(
+            en("It fell to 2. Prices rose."),
+            ["It fell to 2.", "Prices rose."]
+        );
     }
 
     #[test]
     fn chinese_terminal_marks_and_closing_quotes() {
         assert_eq!(
             zh("乡村振兴，人才是关键。人才哪里找？“我们会赢！”他们说：“一定会。”真的吗?是的!"),
-            ["乡村振兴，人才是关键。", "人才哪里找？", "“我们会赢！”他们说：“一定会。”", "真的吗?", "是的!"]
+            [
+                "乡村振兴，人才是关键。",
+                "人才哪里找？",
+                "“我们会赢！”他们说：“一定会。”",
+                "真的吗?",
+                "是的!"
+            ]
         );
     }
 
@@ -334,7 +484,11 @@ mod tests {
     fn chinese_numbers_and_latin_text_do_not_split() {
         assert_eq!(
             zh("增长了3.5%。苹果公司(Apple Inc.)发布了iPhone 12。U.S.市场很大。"),
-            ["增长了3.5%。", "苹果公司(Apple Inc.)发布了iPhone 12。", "U.S.市场很大。"]
+            [
+                "增长了3.5%。",
+                "苹果公司(Apple Inc.)发布了iPhone 12。",
+                "U.S.市场很大。"
+            ]
         );
     }
 
@@ -348,7 +502,10 @@ mod tests {
 
         let han = "中".repeat(2500);
         let chunks = zh(&han);
-        assert_eq!(chunks.iter().map(|c| c.chars().count()).collect::<Vec<_>>(), [1000, 1000, 500]);
+        assert_eq!(
+            chunks.iter().map(|c| c.chars().count()).collect::<Vec<_>>(),
+            [1000, 1000, 500]
+        );
     }
 
     #[test]
@@ -364,9 +521,16 @@ mod tests {
             paragraphs: vec!["One. Two.".into(), "  ".into(), "Three.".into()],
             date: None,
         };
+        let segmented = segment_document(&doc, Lang::En);
         assert_eq!(
-            segment_document(&doc, Lang::En),
+            segmented.paragraphs,
             vec![vec!["Headline"], vec!["One.", "Two."], vec!["Three."]]
         );
+        assert_eq!(segmented.cuts, 0);
+        let long = Document {
+            paragraphs: vec!["x".repeat(2 * MAX_SENTENCE_CHARS + 1)],
+            ..Document::default()
+        };
+        assert_eq!(segment_document(&long, Lang::En).cuts, 2);
     }
 }

@@ -226,6 +226,67 @@ const DROPPED_ELEMENTS: &[&str] = &[
     "script", "style", "nav", "header", "footer", "aside", "noscript", "form", "button", "template",
 ];
 
+/// Elements that start a new line of text.
+const BLOCK_ELEMENTS: &[&str] = &[
+    "address",
+    "article",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+];
+
+/// The text of `element` without dropped elements, with a newline at each block
+/// boundary. Iterative, so deeply nested pages cannot overflow the stack.
+fn block_text(element: ElementRef) -> String {
+    let mut out = String::new();
+    // `None` marks the end of a block element.
+    let mut stack = vec![Some(*element)];
+    while let Some(entry) = stack.pop() {
+        let Some(node) = entry else {
+            out.push('\n');
+            continue;
+        };
+        if let Some(text) = node.value().as_text() {
+            out.push_str(text);
+            continue;
+        }
+        if let Some(el) = node.value().as_element() {
+            if DROPPED_ELEMENTS.contains(&el.name()) {
+                continue;
+            }
+            if BLOCK_ELEMENTS.contains(&el.name()) {
+                out.push('\n');
+                stack.push(None);
+            }
+        }
+        stack.extend(node.children().rev().map(Some));
+    }
+    out
+}
+
 /// A `<p>` whose text is mostly link text is a link list (navigation, related stories).
 const MAX_LINK_SHARE: f64 = 0.5;
 
@@ -243,13 +304,7 @@ fn parse_html(text: &str) -> Document {
             .filter_map(ElementRef::wrap)
             .any(|a| DROPPED_ELEMENTS.contains(&a.value().name()))
     };
-    let text_of = |e: ElementRef| -> String {
-        e.text()
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let text_of = |e: ElementRef| block_text(e).split_whitespace().collect::<Vec<_>>().join(" ");
     let title = html
         .select(&selector("h1"))
         .filter(kept)
@@ -270,7 +325,22 @@ fn parse_html(text: &str) -> Document {
             total > 0 && (linked as f64) < MAX_LINK_SHARE * total as f64
         })
         .map(text_of)
-        .collect();
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>();
+    // Pages that set text in <div>s and <br>s instead of <p>s: one paragraph per block.
+    let paragraphs = if paragraphs.is_empty() {
+        let body = html
+            .select(&selector("body"))
+            .next()
+            .unwrap_or_else(|| html.root_element());
+        block_text(body)
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty() && title.as_deref() != Some(l.as_str()))
+            .collect()
+    } else {
+        paragraphs
+    };
     let date = html
         .select(&selector(r#"meta[property="article:published_time"]"#))
         .filter_map(|m| m.attr("content"))
@@ -428,5 +498,15 @@ mod tests {
             ["First paragraph bold.", "Second paragraph with a link inside."]
         );
         assert_eq!(doc.date.as_deref(), Some("2021-03-30"));
+    }
+
+    #[test]
+    fn html_without_paragraph_elements_falls_back_to_blocks_and_line_breaks() {
+        let doc = parse_html(
+            "<html><body><h1>Headline</h1><div class=text>First line.<br>Second <i>line</i>.</div>\
+             <div><div>Third line.</div></div><footer>Contact us</footer></body></html>",
+        );
+        assert_eq!(doc.title.as_deref(), Some("Headline"));
+        assert_eq!(doc.paragraphs, ["First line.", "Second line.", "Third line."]);
     }
 }

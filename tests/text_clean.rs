@@ -114,3 +114,31 @@ fn output_folder_receives_one_file_per_article() {
     assert_eq!(written, expected);
     assert!(out.path().join("zh_gbk.txt").exists());
 }
+
+#[test]
+fn markdown_article_loses_markup_and_keeps_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("story.md");
+    std::fs::write(
+        &path,
+        "# Rain returns to **Beijing**\n\n![photo](rain.jpg)\n\nHeavy rain fell on Monday, \
+         [the weather bureau](https://example.org) said.\n\n* [Share](https://x.example)\n",
+    )
+    .unwrap();
+    let (stdout, stderr, code) = clean(&[path.as_os_str()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "Rain returns to Beijing\n\nHeavy rain fell on Monday, the weather bureau said.\n\n"
+    );
+}
+
+#[test]
+fn unknown_language_choice_is_a_usage_error() {
+    let (_, stderr, code) = clean(&["--from".as_ref(), "fr".as_ref(), fixture("text").as_os_str()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown language \"fr\" (expected en or zh)"),
+        "{stderr}"
+    );
+}

@@ -80,3 +80,50 @@ impl Article {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn loaded_article_is_cleaned_detected_and_segmented() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "a.txt",
+            "北京经济持续增长\n来源：新华网 2021年3月30日\n分享到：微信 微博\n\n增长了3.5%。出口也增加了！\n",
+        );
+        let article = load_article(&path, None).unwrap();
+        assert_eq!(article.lang, Lang::Zh);
+        assert_eq!(article.doc.date.as_deref(), Some("2021年3月30日"));
+        assert_eq!(
+            article.sentences(),
+            vec![vec!["北京经济持续增长"], vec!["增长了3.5%。", "出口也增加了！"]]
+        );
+        assert_eq!(load_article(&path, Some(Lang::En)).unwrap().lang, Lang::En);
+    }
+
+    #[test]
+    fn errors_stay_in_place_among_loaded_articles() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = [
+            write(dir.path(), "a.txt", "One sentence here."),
+            write(dir.path(), "b.txt", ""),
+            write(dir.path(), "c.txt", "12:00 | 2021-03-30"),
+            write(dir.path(), "d.txt", "Another sentence."),
+        ];
+        let loaded = load_articles(&paths, None);
+        assert!(loaded[0]
+            .as_ref()
+            .is_ok_and(|a| a.doc.paragraphs == ["One sentence here."]));
+        assert!(matches!(loaded[1], Err(ReadError::Empty { .. })));
+        assert!(matches!(&loaded[2], Err(ReadError::NoText { reason, .. }) if reason.contains("debris")));
+        assert!(loaded[3].as_ref().is_ok_and(|a| a.path == paths[3]));
+    }
+}

@@ -39,7 +39,17 @@ pub fn clean_document(doc: &mut Document) {
             true
         }
     };
+    let had_title = doc.title.is_some();
     doc.title = doc.title.take().filter(|t| keep(t, true));
+    if had_title && doc.title.is_none() {
+        // The first line was page debris; the headline is then the first line before
+        // the body that is not interface debris.
+        let body = doc.paragraphs.iter().position(|p| ends_like_sentence(p));
+        let leading = &doc.paragraphs[..body.unwrap_or(doc.paragraphs.len())];
+        if let Some(k) = leading.iter().position(|p| !is_debris(p, true)) {
+            doc.title = Some(doc.paragraphs.remove(k));
+        }
+    }
     doc.paragraphs.retain(|p| keep(p, false));
     doc.date = date;
 }
@@ -251,6 +261,23 @@ mod tests {
             true
         ));
         assert!(is_debris("Print E-mail Bookmark and Share", true));
+    }
+
+    #[test]
+    fn headline_after_page_debris_becomes_the_title() {
+        let mut doc = Document {
+            title: Some("首页 | 新闻 | 财经 | 登录 | 注册".into()),
+            paragraphs: vec![
+                "【字号 大 中 小】".into(),
+                "北京发布数字经济新政策".into(),
+                "北京将建设全球数字经济标杆城市。".into(),
+                "记者 张三".into(),
+            ],
+            date: None,
+        };
+        clean_document(&mut doc);
+        assert_eq!(doc.title.as_deref(), Some("北京发布数字经济新政策"));
+        assert_eq!(doc.paragraphs, ["北京将建设全球数字经济标杆城市。"]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
 
     /// Language of the articles: auto (detect per article from Han vs Latin letters), en or zh.
-    #[arg(long, default_value = "auto")]
+    #[arg(long, value_name = "LANG", default_value = "auto")]
     pub from: LangChoice,
 
     /// Write each cleaned article to this folder (same relative path, .txt) instead of stdout.

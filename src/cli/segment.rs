@@ -16,7 +16,7 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
 
     /// Language of the text: auto (detect per article, or per line on stdin), en or zh.
-    #[arg(long, default_value = "auto")]
+    #[arg(long, value_name = "LANG", default_value = "auto")]
     pub from: LangChoice,
 
     /// Write each article's sentences to this folder (same relative path, .txt) instead of stdout.

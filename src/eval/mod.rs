@@ -1,1 +1,3 @@
 //! Scoring: sacreBLEU-exact BLEU and chrF, and alignment precision/recall/F1.
+
+pub mod align_score;

@@ -9,6 +9,8 @@ Writes tests/fixtures/eval/expected.json:
   - wmt21:       full-precision scores for ../shared/data/wmt21 (when present);
   - align:       Vecalign score.py counts for ../shared/data/mac-dev gold against a shifted copy.
 
+Floats are written as strings (Python's repr) so that tests can parse them without loss.
+
 Run from the repository root with the reference venv:  /work/venv/bin/python scripts/eval_expected.py
 """
 
@@ -127,11 +129,11 @@ def bleu_case(hyps, refs, sentence=False, **kw):
         "sentence": sentence,
         "hyps": hyps,
         "refs": refs,
-        "score": score.score,
+        "score": repr(score.score),
         "counts": score.counts,
         "totals": score.totals,
-        "precisions": score.precisions,
-        "bp": score.bp,
+        "precisions": [repr(p) for p in score.precisions],
+        "bp": repr(score.bp),
         "sys_len": score.sys_len,
         "ref_len": score.ref_len,
         "signature": sig,
@@ -175,7 +177,7 @@ def chrf_case(hyps, refs, sentence=False, **kw):
         "sentence": sentence,
         "hyps": hyps,
         "refs": refs,
-        "score": score.score,
+        "score": repr(score.score),
         "signature": sig,
         "text": score.format(width=4, signature=sig),
         "json": score.format(width=2, signature=sig, is_json=True),
@@ -224,10 +226,10 @@ def wmt21():
         c = CHRF().corpus_score(hyps, refs)
         cpp = CHRF(word_order=2).corpus_score(hyps, refs)
         out[pair] = {
-            "bleu": b.score,
+            "bleu": repr(b.score),
             "bleu_text": b.format(width=4, signature=bleu.get_signature().format()),
-            "chrf": c.score,
-            "chrf_pp": cpp.score,
+            "chrf": repr(c.score),
+            "chrf_pp": repr(cpp.score),
         }
     return out
 
@@ -272,8 +274,8 @@ def score_multiple(gold_list, test_list):
     ps, pl, rs, rl = div(p[0], p[0] + p[1]), div(p[2], p[2] + p[3]), div(r[0], r[0] + r[1]), div(r[2], r[2] + r[3])
     f = lambda a, b: 2 * (a * b) / (a + b) if a + b else 0.0
     return {"precision_counts": p, "recall_counts": r,
-            "precision_strict": ps, "recall_strict": rs, "f1_strict": f(ps, rs),
-            "precision_lax": pl, "recall_lax": rl, "f1_lax": f(pl, rl)}
+            "precision_strict": repr(ps), "recall_strict": repr(rs), "f1_strict": repr(f(ps, rs)),
+            "precision_lax": repr(pl), "recall_lax": repr(rl), "f1_lax": repr(f(pl, rl))}
 
 
 def read_alignments(path):

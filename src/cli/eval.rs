@@ -334,7 +334,7 @@ fn run_align(args: AlignArgs) -> anyhow::Result<ExitCode> {
         println!("{}", align_json(&scores, docs.len(), failed)?);
     } else {
         println!("{}", scores.table());
-        println!("{} documents scored, {failed} skipped", docs.len());
+        println!("documents: {} scored, {failed} skipped", docs.len());
     }
     Ok(super::exit_code(failed))
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use bitext::eval::bleu::{Bleu, BleuConfig, Smooth};
+use bitext::eval::bleu::{sentence_bleu, Bleu, BleuConfig, Smooth};
 use bitext::eval::chrf::{sentence_chrf, Chrf, ChrfConfig};
 use bitext::eval::pystr;
 use bitext::eval::read_lines;
@@ -196,6 +196,31 @@ fn sentence_chrf_is_sacrebleus_default_chrf2() {
         .map(|r| r[0].as_str().unwrap())
         .collect();
     assert_eq!(sentence_chrf(hyp, &refs), float(&case["score"]));
+}
+
+#[test]
+fn sentence_bleu_is_sacrebleus_default_sentence_bleu() {
+    let cases = expected()["bleu"].as_array().unwrap().clone();
+    let sentence_cases = cases
+        .iter()
+        .filter(|c| c["sentence"] == true && c["options"]["smooth_method"] == "exp");
+    let mut checked = 0;
+    for case in sentence_cases {
+        let hyp = case["hyps"][0].as_str().unwrap();
+        let refs: Vec<&str> = case["refs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[0].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            sentence_bleu(hyp, &refs),
+            float(&case["score"]),
+            "{hyp:?} {refs:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 8);
 }
 
 /// The table of issue 5: Online-B against reference A, to 4 decimals.

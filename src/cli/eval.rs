@@ -77,7 +77,13 @@ pub struct BleuArgs {
     pub tokenize: Option<Tokenizer>,
 
     /// Smoothing for n-gram orders without matches.
-    #[arg(long, value_enum, default_value = "exp", value_name = "METHOD")]
+    #[arg(
+        long,
+        alias = "smooth-method",
+        value_enum,
+        default_value = "exp",
+        value_name = "METHOD"
+    )]
     pub smooth: Smooth,
 
     /// Value for `floor` (default 0.1) and `add-k` (default 1) smoothing.

@@ -53,12 +53,12 @@ impl LineCountError {
 pub fn read_lines(path: &Path) -> anyhow::Result<Vec<String>> {
     let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytecount_newlines(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
+        let line = 1 + count_newlines(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
         anyhow::anyhow!("{}: line {line}: not valid UTF-8", path.display())
     })?;
     Ok(pystr::lines(&text))
 }
 
-fn bytecount_newlines(bytes: &[u8]) -> usize {
+fn count_newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }

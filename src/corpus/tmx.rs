@@ -76,7 +76,7 @@ impl<W: Write> Writer<W> {
             ("creationtool", "bitext"),
             ("creationtoolversion", env!("CARGO_PKG_VERSION")),
             ("segtype", "sentence"),
-            ("o-tmf", "bitext-jsonl"),
+            ("o-tmf", "bitext"),
             ("adminlang", "en"),
             ("srclang", xml_lang(srclang)),
             ("datatype", "plaintext"),

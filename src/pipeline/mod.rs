@@ -20,7 +20,7 @@ pub mod merge;
 pub mod progress;
 
 use crate::corpus::{CorpusWriter, Format, SentencePair};
-use crate::text::{detect::detect, read, segment::split_sentences, Lang};
+use crate::text::{self, clean, read, Lang};
 use crate::translate::Engine;
 use anyhow::Context;
 use manifest::{EngineInfo, FileEntry, Manifest, Settings, Status, Timings, Totals};
@@ -308,25 +308,30 @@ fn prepare(rel: &str, path: &Path, to: Lang) -> Article {
         }
         Err(e) => return fail(entry, e.to_string()),
     }
-    let doc = match read::read_document(path) {
-        Ok(doc) => doc,
-        Err(read::ReadError::Io { source, .. }) => return fail(entry, source.to_string()),
-        Err(read::ReadError::Undecodable { reason, .. }) => return fail(entry, reason),
+    let article = read::read_document(path).and_then(|mut doc| {
+        // Per-file rules only: folder-wide boilerplate removal would make a file's
+        // output depend on which other files share the run (globs, shards).
+        clean::clean_document(&mut doc);
+        text::article::Article::new(path, doc, None)
+    });
+    let article = match article {
+        Ok(article) => article,
+        Err(e) => {
+            let message = e.to_string();
+            let prefix = format!("{}: ", path.display());
+            return fail(
+                entry,
+                message.strip_prefix(&prefix).unwrap_or(&message).to_string(),
+            );
+        }
     };
-    let texts: Vec<&String> = doc.title.iter().chain(&doc.paragraphs).collect();
-    if texts.is_empty() {
-        return fail(entry, "no text".into());
-    }
-    let whole = texts.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n");
-    let lang = detect(&whole);
-    entry.lang = lang.map(|l| l.code().to_string());
-    entry.paragraphs = texts.len();
-    let prepared = match lang {
-        None => Prepared::Skip("no English or Chinese text".into()),
-        Some(lang) if lang == to => Prepared::Skip(format!("already in {to}")),
-        Some(lang) => Prepared::Translate {
-            paragraphs: texts.iter().map(|t| split_sentences(t, lang)).collect(),
-        },
+    entry.lang = Some(article.lang.code().to_string());
+    let prepared = if article.lang == to {
+        Prepared::Skip(format!("already in {to}"))
+    } else {
+        let paragraphs = article.sentences();
+        entry.paragraphs = paragraphs.len();
+        Prepared::Translate { paragraphs }
     };
     match &prepared {
         Prepared::Skip(reason) => {

@@ -216,6 +216,102 @@ impl Lexical {
     }
 }
 
+/// Weight of precision against recall in [`Overlap::fscore`] (chrF's β; below 1 favours
+/// precision, so a translation that says more than the target is penalised less).
+pub const OVERLAP_BETA: f32 = 0.5;
+
+/// IDF-weighted character n-gram overlap F-score, chrF-like: unlike a cosine, it
+/// looks at how much of each side the other covers. Computed per bead on the summed
+/// counts of its sentences, so it suits narrow windows.
+#[derive(Debug)]
+pub struct Overlap {
+    src: Blocks,
+    tgt: Blocks,
+}
+
+/// The summed vectors of every run of up to `span` consecutive sentences, with their
+/// total weights: `runs[start][len - 1]`.
+#[derive(Debug)]
+struct Blocks {
+    runs: Vec<Vec<(Vec<(u32, f32)>, f32)>>,
+}
+
+impl Blocks {
+    fn new(vecs: &[Sparse], span: usize) -> Self {
+        let runs = (0..vecs.len())
+            .into_par_iter()
+            .map(|s| {
+                (1..=span.min(vecs.len() - s))
+                    .map(|len| {
+                        let v = merged(&vecs[s..s + len]);
+                        let total = v.iter().map(|x| x.1).sum();
+                        (v, total)
+                    })
+                    .collect()
+            })
+            .collect();
+        Blocks { runs }
+    }
+
+    fn get(&self, r: Range<usize>) -> Option<&(Vec<(u32, f32)>, f32)> {
+        self.runs.get(r.start)?.get(r.len().checked_sub(1)?)
+    }
+}
+
+impl Overlap {
+    /// Prepares the overlap of `src` and `tgt` (texts in the same language) on
+    /// character 2-4-grams, for runs of up to `span` sentences.
+    pub fn new(src: &[String], tgt: &[String], span: usize) -> Self {
+        let (src, tgt) = vectorise(Features::CharNgrams { min: 2, max: 4 }, src, tgt);
+        Overlap {
+            src: Blocks::new(&src, span),
+            tgt: Blocks::new(&tgt, span),
+        }
+    }
+
+    /// F-score (β = [`OVERLAP_BETA`]) of the IDF-weighted n-grams the concatenation of
+    /// `src` shares with that of `tgt`, precision measured on `src`; 0 for empty or
+    /// over-long ranges.
+    pub fn fscore(&self, src: Range<usize>, tgt: Range<usize>) -> f32 {
+        let (Some((a, ta)), Some((b, tb))) = (self.src.get(src), self.tgt.get(tgt)) else {
+            return 0.0;
+        };
+        let (mut i, mut j, mut common) = (0, 0, 0.0);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    common += a[i].1.min(b[j].1);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let (p, r) = (common / ta.max(1e-9), common / tb.max(1e-9));
+        let b2 = OVERLAP_BETA * OVERLAP_BETA;
+        if p + r > 0.0 {
+            (1.0 + b2) * p * r / (b2 * p + r)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The sum of sparse vectors, sorted by id.
+fn merged(vecs: &[Sparse]) -> Vec<(u32, f32)> {
+    let mut all: Vec<(u32, f32)> = vecs.iter().flat_map(|v| v.0.iter().copied()).collect();
+    all.sort_unstable_by_key(|x| x.0);
+    let mut out: Vec<(u32, f32)> = Vec::with_capacity(all.len());
+    for (id, w) in all {
+        match out.last_mut() {
+            Some(last) if last.0 == id => last.1 += w,
+            _ => out.push((id, w)),
+        }
+    }
+    out
+}
+
 /// Euclidean norm of the sum of the vectors in `range`.
 fn range_norm(self_dots: &[Vec<f32>], range: &Range<usize>) -> f32 {
     let mut sq = 0.0;
@@ -270,6 +366,24 @@ mod tests {
         // src sum = {apple 2, banana 1, cherry 1}, tgt = {banana 1, cherry 2}.
         let want = (1.0 + 2.0) / ((4.0f32 + 1.0 + 1.0).sqrt() * (1.0f32 + 4.0).sqrt());
         assert!((lex.cosine(0..2, 0..1) - want).abs() < 1e-5);
+    }
+
+    #[test]
+    fn overlap_fscore_weighs_precision_above_recall() {
+        let src = lines(&["ab", "abcd"]);
+        let tgt = lines(&["abcd", "ab"]);
+        let o = Overlap::new(&src, &tgt, 2);
+        assert!((o.fscore(1..2, 0..1) - 1.0).abs() < 1e-6);
+        // n-grams: "ab" occurs in all 4 sentences (idf = ln(5/5) + 1 = 1); bc, cd, abc,
+        // bcd, abcd in 2 (idf = ln(5/3) + 1). "ab" against "abcd": P = 1, R = 1/(1 + 5·idf).
+        let idf = (5.0f32 / 3.0).ln() + 1.0;
+        let r = 1.0 / (1.0 + 5.0 * idf);
+        let f = |p: f32, r: f32| 1.25 * p * r / (0.25 * p + r);
+        assert!((o.fscore(0..1, 0..1) - f(1.0, r)).abs() < 1e-5);
+        assert!((o.fscore(1..2, 1..2) - f(r, 1.0)).abs() < 1e-5);
+        assert!(o.fscore(0..1, 0..1) > 2.0 * o.fscore(1..2, 1..2));
+        // The concatenation "ab abcd" covers "abcd" and "ab" entirely.
+        assert!((o.fscore(0..2, 0..2) - 1.0).abs() < 1e-6);
     }
 
     #[test]

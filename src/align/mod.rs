@@ -24,7 +24,7 @@ pub mod window;
 use crate::text::Lang;
 use anchors::Anchors;
 use length::{char_len, LengthModel};
-use lexical::{Features, Lexical};
+use lexical::{Features, Lexical, Overlap};
 use search::{best_path, shapes};
 use std::ops::Range;
 use window::{Banded, Window};
@@ -37,6 +37,12 @@ pub struct Weights {
     pub length: f64,
     /// Weight of the lexical cosine.
     pub lexical: f64,
+    /// Weight of the chrF-like character n-gram overlap F-score ([`lexical::Overlap`]).
+    pub overlap: f64,
+    /// How much of the mean lexical cosine of the bead's neighbours (the same bead
+    /// with one side moved to the adjacent block of sentences) is subtracted from its own: a margin, as
+    /// in Bertalign and LASER, that discounts sentences similar to everything nearby.
+    pub neighbours: f64,
     /// Weight of the anchor agreement (−1..1).
     pub anchors: f64,
     /// Cost of a sentence left unaligned (0-1 or 1-0 bead).
@@ -54,12 +60,14 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            length: 0.1,
-            lexical: 1.0,
-            anchors: 0.1,
-            skip: 0.6,
+            length: 0.08,
+            lexical: 2.0,
+            overlap: 0.0,
+            neighbours: 0.0,
+            anchors: 0.05,
+            skip: 0.2,
             bead: 0.0,
-            merge: 0.05,
+            merge: 0.02,
             crossing: 0.1,
             variance: 6.8,
         }
@@ -172,28 +180,54 @@ pub enum AlignError {
 /// Lexical similarity of the two sides, from whichever texts share a language.
 struct LexicalTerm {
     tables: Vec<Lexical>,
+    overlaps: Vec<Overlap>,
 }
 
 impl LexicalTerm {
+    /// Compares the texts that share a language: both sides when they do, otherwise
+    /// each available translation with the other side. `overlap` adds the F-score.
     fn new(
         src: &Side,
         tgt: &Side,
         features: &[Features],
         reach: &[Range<usize>],
         span: usize,
+        overlap: bool,
     ) -> Option<Self> {
-        let mut tables = Vec::new();
+        let mut comparable: Vec<(&[String], &[String])> = Vec::new();
         if src.lang == tgt.lang {
-            tables.push(Lexical::new(src.sentences, tgt.sentences, features, reach, span));
+            comparable.push((src.sentences, tgt.sentences));
         } else {
             if let Some(mt) = src.translation {
-                tables.push(Lexical::new(mt, tgt.sentences, features, reach, span));
+                comparable.push((mt, tgt.sentences));
             }
             if let Some(mt) = tgt.translation {
-                tables.push(Lexical::new(src.sentences, mt, features, reach, span));
+                comparable.push((src.sentences, mt));
             }
         }
-        (!tables.is_empty()).then_some(LexicalTerm { tables })
+        if comparable.is_empty() {
+            return None;
+        }
+        Some(LexicalTerm {
+            tables: comparable
+                .iter()
+                .map(|(a, b)| Lexical::new(a, b, features, reach, span))
+                .collect(),
+            overlaps: if overlap {
+                comparable.iter().map(|(a, b)| Overlap::new(a, b, span)).collect()
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    fn fscore(&self, src: Range<usize>, tgt: Range<usize>) -> f64 {
+        let sum: f32 = self
+            .overlaps
+            .iter()
+            .map(|o| o.fscore(src.clone(), tgt.clone()))
+            .sum();
+        f64::from(sum) / self.overlaps.len().max(1) as f64
     }
 
     fn cosine(&self, src: Range<usize>, tgt: Range<usize>) -> f64 {
@@ -230,13 +264,53 @@ impl Scorer<'_> {
         );
         let mut s = w.length * self.length.log_prob(ls, lt);
         if let Some(lex) = &self.lexical {
-            s += w.lexical * lex.cosine(src.clone(), tgt.clone());
+            let own = lex.cosine(src.clone(), tgt.clone());
+            let margin = if w.neighbours != 0.0 {
+                own - w.neighbours * self.neighbour_mean(lex, &src, &tgt)
+            } else {
+                own
+            };
+            s += w.lexical * margin;
+            if w.overlap != 0.0 {
+                s += w.overlap * lex.fscore(src.clone(), tgt.clone());
+            }
         }
         s += w.anchors * f64::from(self.anchors.agreement(src, tgt));
         let cost = w.bead
             + w.merge * (a + b).saturating_sub(2) as f64
             + if a > 1 && b > 1 { w.crossing } else { 0.0 };
         s - cost
+    }
+
+    /// Mean lexical cosine of the bead with either side moved to its adjacent block.
+    fn neighbour_mean(&self, lex: &LexicalTerm, src: &Range<usize>, tgt: &Range<usize>) -> f64 {
+        let (n, m) = (self.src_lens.len(), self.tgt_lens.len());
+        // Shift by the range's own length: the adjacent block, not an overlapping one.
+        let shift = |r: &Range<usize>, up: bool, len: usize| -> Option<Range<usize>> {
+            let k = r.len();
+            if up {
+                (r.end + k <= len).then(|| r.start + k..r.end + k)
+            } else {
+                (r.start >= k).then(|| r.start - k..r.end - k)
+            }
+        };
+        let mut sum = 0.0;
+        let mut count = 0;
+        for up in [false, true] {
+            if let Some(s) = shift(src, up, n) {
+                sum += lex.cosine(s, tgt.clone());
+                count += 1;
+            }
+            if let Some(t) = shift(tgt, up, m) {
+                sum += lex.cosine(src.clone(), t);
+                count += 1;
+            }
+        }
+        if count == 0 {
+            0.0
+        } else {
+            sum / count as f64
+        }
     }
 
     /// The score reported with a bead.
@@ -283,7 +357,14 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
     let scorer = Scorer {
         weights: &config.weights,
         length: LengthModel::estimate(&src_lens, &tgt_lens, config.weights.variance),
-        lexical: LexicalTerm::new(src, tgt, &config.features, &window.sentence_reach(span), span),
+        lexical: LexicalTerm::new(
+            src,
+            tgt,
+            &config.features,
+            &window.sentence_reach(span, span),
+            span,
+            config.weights.overlap != 0.0,
+        ),
         anchors: Anchors::new(src.sentences, src.lang, tgt.sentences, tgt.lang),
         src_lens,
         tgt_lens,
@@ -309,8 +390,8 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
 /// of their two sentences within the band. Returns grid cells after each anchor.
 fn find_anchors(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> Vec<(usize, usize)> {
     let words = [Features::WordPrefixes { len: 5 }];
-    let reach = band.sentence_reach(1);
-    let Some(lex) = LexicalTerm::new(src, tgt, &words, &reach, 1) else {
+    let reach = band.sentence_reach(1, 0);
+    let Some(lex) = LexicalTerm::new(src, tgt, &words, &reach, 1, false) else {
         return Vec::new();
     };
     let mut sim = Banded::new(&reach, 0.0f64);

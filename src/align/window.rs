@@ -114,13 +114,14 @@ impl Window {
     }
 
     /// For each source sentence `s`, the target sentences that any bead of at most
-    /// `max_bead` sentences inside the window can pair it with.
-    pub fn sentence_reach(&self, max_bead: usize) -> Vec<Range<usize>> {
+    /// `span` sentences a side inside the window can pair it with, widened by `extra`
+    /// sentences (for beads shifted that far).
+    pub fn sentence_reach(&self, span: usize, extra: usize) -> Vec<Range<usize>> {
         let n = self.rows() - 1;
         (0..n)
             .map(|s| {
-                let first = self.lo[s + 1].saturating_sub(max_bead);
-                let last = self.hi[(s + max_bead).min(n)].min(self.cols);
+                let first = self.lo[s + 1].saturating_sub(span + extra);
+                let last = (self.hi[(s + span + extra).min(n)] + extra).min(self.cols);
                 first..last
             })
             .collect()

@@ -114,6 +114,7 @@ fn options(input: &Path, output: &Path) -> RunOptions {
         max_batch_tokens: 4096,
         chunk_sentences: 5,
         progress: false,
+        pair_dir: None,
     }
 }
 
@@ -328,4 +329,100 @@ fn shards_cover_every_file_once_and_merge_into_the_unsharded_result() {
         merge(&shard_dirs, &shard_dirs[1]).is_err(),
         "refuses to merge into an input"
     );
+}
+
+/// An engine that knows the translation of a few sentences.
+struct DictEngine(BTreeMap<String, String>);
+
+impl Engine for DictEngine {
+    fn direction(&self) -> (Lang, Lang) {
+        (Lang::En, Lang::Zh)
+    }
+
+    fn signature(&self) -> String {
+        "dictionary".into()
+    }
+
+    fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>> {
+        Ok(sentences
+            .iter()
+            .map(|s| self.0.get(s).cloned().unwrap_or_default())
+            .collect())
+    }
+}
+
+#[test]
+fn with_a_pair_dir_articles_are_aligned_with_their_existing_translations() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, pairs_dir) = (dir.path().join("en"), dir.path().join("zh"));
+    std::fs::create_dir_all(input.join("sub")).unwrap();
+    std::fs::create_dir_all(pairs_dir.join("sub")).unwrap();
+    std::fs::write(
+        input.join("sub/rain.txt"),
+        "Rain in Beijing\n\nIt rained all day on Monday. Li Wei stayed at home with his family.\n\nSnow is expected on Friday in the north.",
+    )
+    .unwrap();
+    // The existing translation has an extra line the English edition lacks.
+    std::fs::write(
+        pairs_dir.join("sub/rain.md"),
+        "北京下雨\n\n周一下了一整天的雨。李伟和家人待在家里。\n\n本报记者从气象台获悉以下消息。\n\n北方周五预计有雪。",
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("alone.txt"),
+        "No twin\n\nThis article has no translation.",
+    )
+    .unwrap();
+    let dictionary: BTreeMap<String, String> = [
+        ("Rain in Beijing", "北京下雨"),
+        ("It rained all day on Monday.", "周一下了一整天的雨。"),
+        ("Li Wei stayed at home with his family.", "李伟和家人待在家里。"),
+        ("Snow is expected on Friday in the north.", "北方周五预计有雪。"),
+    ]
+    .into_iter()
+    .map(|(en, zh)| (en.to_string(), zh.to_string()))
+    .collect();
+
+    let mut opts = options(&input, &dir.path().join("out"));
+    opts.pair_dir = Some(pairs_dir);
+    let manifest = run(&opts, &mut DictEngine(dictionary.clone())).unwrap();
+
+    let pairs = read_corpus(&opts.output.join("corpus.jsonl"), Format::Jsonl).unwrap();
+    let got: Vec<(&str, &str, Vec<usize>, Vec<usize>)> = pairs
+        .iter()
+        .map(|p| {
+            (
+                p.src.as_str(),
+                p.tgt.as_str(),
+                p.src_ids.clone(),
+                p.tgt_ids.clone(),
+            )
+        })
+        .collect();
+    let ids = [(0, 0), (1, 1), (2, 2), (3, 4)];
+    let expected: Vec<(&str, &str, Vec<usize>, Vec<usize>)> = dictionary_in_order(&dictionary)
+        .into_iter()
+        .zip(ids)
+        .map(|((en, zh), (s, t))| (en, zh, vec![s], vec![t]))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(pairs.iter().all(|p| p.doc == "sub/rain.txt" && p.score.is_some()));
+
+    let rain = manifest.files.iter().find(|f| f.path == "sub/rain.txt").unwrap();
+    assert_eq!(rain.counterpart.as_deref(), Some("sub/rain.md"));
+    assert_eq!((rain.sentences, rain.pairs, rain.output.as_deref()), (4, 4, None));
+    let alone = manifest.files.iter().find(|f| f.path == "alone.txt").unwrap();
+    assert_eq!(alone.status, Status::Skipped);
+    assert!(alone.reason.as_deref().unwrap().contains("no counterpart"));
+}
+
+/// The dictionary's pairs in the order of the article.
+fn dictionary_in_order(d: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
+    let order = [
+        "Rain in Beijing",
+        "It rained all day on Monday.",
+        "Li Wei stayed at home with his family.",
+        "Snow is expected on Friday in the north.",
+    ];
+    order.iter().map(|en| (*en, d[*en].as_str())).collect()
 }

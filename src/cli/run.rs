@@ -59,6 +59,13 @@ pub struct Args {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
 
+    /// Align each article with its existing translation of the same stem (same
+    /// relative folder, any article extension) in this folder, instead of pairing it
+    /// with the machine translation; the engine's translation guides the aligner.
+    /// Pairs then carry the aligner's score; no translated/ folder is written.
+    #[arg(long, value_name = "DIR")]
+    pub pair_dir: Option<PathBuf>,
+
     /// Ignore the translation cache and translate everything again.
     #[arg(long)]
     pub force: bool,
@@ -92,6 +99,11 @@ pub struct Args {
 /// Runs `bitext run`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     std::fs::metadata(&args.input).with_context(|| args.input.display().to_string())?;
+    if let Some(dir) = &args.pair_dir {
+        if !dir.is_dir() {
+            anyhow::bail!("{}: --pair-dir is not a folder", dir.display());
+        }
+    }
     let mut engine_opts = EngineOptions::new(args.engine, args.to.other(), args.to);
     engine_opts.model = args.model.clone();
     engine_opts.model_dir = args.model_dir.clone();
@@ -116,14 +128,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_batch_tokens: args.max_batch_tokens,
         chunk_sentences: args.chunk_sentences,
         progress: true,
+        pair_dir: args.pair_dir,
     };
     let manifest = pipeline::run(&opts, engine.as_mut())?;
     let t = &manifest.totals;
     tracing::info!(
-        "{} files: {} translated ({} sentences, {} new to the engine), {} skipped, {} failed in {:.1} s; see {}",
+        "{} files: {} translated ({} sentences, {} pairs, {} new to the engine), {} skipped, {} failed in {:.1} s; see {}",
         t.files,
         t.translated,
         t.sentences,
+        t.pairs,
         t.engine_sentences,
         t.skipped,
         t.failed,

@@ -52,6 +52,8 @@ pub struct Settings {
     pub chunk_sentences: usize,
     /// Whether the cache was ignored (`--force`).
     pub force: bool,
+    /// With `--pair-dir`: the folder of existing translations aligned with.
+    pub pair_dir: Option<String>,
 }
 
 /// What happened to one file.
@@ -83,10 +85,16 @@ pub struct FileEntry {
     pub lang: Option<String>,
     /// Paragraphs, counting the title as one.
     pub paragraphs: usize,
-    /// Sentences (= pairs written for this file).
+    /// Source sentences.
     pub sentences: usize,
+    /// Pairs written to the corpus for this file (= `sentences` unless aligning with `--pair-dir`).
+    pub pairs: usize,
     /// Where the translation was written, relative to the output folder.
     pub output: Option<String>,
+    /// With `--pair-dir`: the existing translation aligned with, relative to that folder.
+    pub counterpart: Option<String>,
+    /// SHA-256 of the counterpart's bytes.
+    pub counterpart_sha256: Option<String>,
 }
 
 /// Sums over the files.
@@ -100,8 +108,10 @@ pub struct Totals {
     pub skipped: usize,
     /// Files that failed.
     pub failed: usize,
-    /// Sentences in translated files (= corpus pairs).
+    /// Source sentences in translated files.
     pub sentences: usize,
+    /// Corpus pairs.
+    pub pairs: usize,
     /// Distinct normalised sentences sent to the engine by this run (the rest came from the cache).
     pub engine_sentences: usize,
 }
@@ -116,6 +126,7 @@ impl Totals {
             skipped: count(Status::Skipped),
             failed: count(Status::Failed),
             sentences: files.iter().map(|f| f.sentences).sum(),
+            pairs: files.iter().map(|f| f.pairs).sum(),
             engine_sentences: 0,
         }
     }
@@ -134,7 +145,7 @@ pub struct Timings {
     pub total_s: f64,
     /// Engine throughput: `engine_sentences / translate_s`.
     pub engine_sentences_per_s: f64,
-    /// End-to-end: corpus sentences / `total_s` (cache hits included).
+    /// End-to-end: source sentences / `total_s` (cache hits included).
     pub sentences_per_s: f64,
     /// Translated files per minute of `total_s`.
     pub articles_per_min: f64,

@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod merge;
 pub mod progress;
 
+use crate::align::{align, AlignConfig, AlignError, Side};
 use crate::corpus::{CorpusWriter, Format, SentencePair};
 use crate::text::{self, clean, read, Lang};
 use crate::translate::Engine;
@@ -110,12 +111,20 @@ pub struct RunOptions {
     pub chunk_sentences: usize,
     /// Show progress (a bar on a terminal, log lines otherwise).
     pub progress: bool,
+    /// Align each article with its existing translation of the same stem in this
+    /// folder (the engine's translation serves as the aligner's signal) instead of
+    /// pairing it with the machine translation.
+    pub pair_dir: Option<PathBuf>,
 }
 
 /// An article after reading and segmentation.
 enum Prepared {
-    /// To translate: paragraphs (the title first when there is one) of sentences.
-    Translate { paragraphs: Vec<Vec<String>> },
+    /// To translate: paragraphs (the title first when there is one) of sentences,
+    /// and with `--pair-dir` the sentences of the existing translation.
+    Translate {
+        paragraphs: Vec<Vec<String>>,
+        counterpart: Option<Vec<String>>,
+    },
     /// Not translated, for this reason.
     Skip(String),
     /// Unreadable, for this reason.
@@ -166,14 +175,14 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
         let t = Instant::now();
         let articles: Vec<Article> = window
             .par_iter()
-            .map(|(rel, path)| prepare(rel, path, to))
+            .map(|(rel, path)| prepare(rel, path, to, opts.pair_dir.as_deref()))
             .collect();
         timings.read_s += t.elapsed().as_secs_f64();
         for article in articles {
             if let Prepared::Fail(reason) = &article.prepared {
                 eprintln!("bitext: {}: {reason}", opts.input.join(&article.rel).display());
             }
-            if let Prepared::Translate { paragraphs } = &article.prepared {
+            if let Prepared::Translate { paragraphs, .. } = &article.prepared {
                 pending_sentences += paragraphs.iter().map(Vec::len).sum::<usize>();
             }
             pending.push(article);
@@ -230,6 +239,7 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
             max_batch_tokens: opts.max_batch_tokens,
             chunk_sentences: opts.chunk_sentences,
             force: opts.force,
+            pair_dir: opts.pair_dir.as_ref().map(|d| d.display().to_string()),
         },
         files: entries,
         timings: timings.with_rates(&totals),
@@ -280,8 +290,9 @@ fn list_files(opts: &RunOptions) -> anyhow::Result<Vec<(String, PathBuf)>> {
     Ok(files)
 }
 
-/// Reads, detects and segments one file. Runs in parallel.
-fn prepare(rel: &str, path: &Path, to: Lang) -> Article {
+/// Reads, cleans, detects and segments one file (and its counterpart in
+/// `pair_dir`). Runs in parallel.
+fn prepare(rel: &str, path: &Path, to: Lang, pair_dir: Option<&Path>) -> Article {
     let mut entry = FileEntry {
         path: rel.to_string(),
         sha256: None,
@@ -291,7 +302,10 @@ fn prepare(rel: &str, path: &Path, to: Lang) -> Article {
         lang: None,
         paragraphs: 0,
         sentences: 0,
+        pairs: 0,
         output: None,
+        counterpart: None,
+        counterpart_sha256: None,
     };
     let fail = |mut entry: FileEntry, reason: String| Article {
         rel: rel.to_string(),
@@ -308,47 +322,94 @@ fn prepare(rel: &str, path: &Path, to: Lang) -> Article {
         }
         Err(e) => return fail(entry, e.to_string()),
     }
-    let article = read::read_document(path).and_then(|mut doc| {
-        // Per-file rules only: folder-wide boilerplate removal would make a file's
-        // output depend on which other files share the run (globs, shards).
-        clean::clean_document(&mut doc);
-        text::article::Article::new(path, doc, None)
-    });
-    let article = match article {
+    let article = match load_clean(path) {
         Ok(article) => article,
-        Err(e) => {
-            let message = e.to_string();
-            let prefix = format!("{}: ", path.display());
-            return fail(
-                entry,
-                message.strip_prefix(&prefix).unwrap_or(&message).to_string(),
-            );
-        }
+        Err(reason) => return fail(entry, reason),
     };
     entry.lang = Some(article.lang.code().to_string());
-    let prepared = if article.lang == to {
-        Prepared::Skip(format!("already in {to}"))
-    } else {
-        let paragraphs = article.sentences();
-        entry.paragraphs = paragraphs.len();
-        Prepared::Translate { paragraphs }
+    let counterpart = match pair_dir {
+        _ if article.lang == to => None,
+        None => None,
+        Some(dir) => match find_counterpart(dir, rel) {
+            None => Some(Err(Prepared::Skip(format!(
+                "no counterpart of the same stem in {}",
+                dir.display()
+            )))),
+            Some((pair_rel, pair_path)) => {
+                entry.counterpart = Some(pair_rel);
+                entry.counterpart_sha256 = std::fs::read(&pair_path)
+                    .ok()
+                    .map(|b| cache::hex(&Sha256::digest(&b)));
+                Some(match load_clean(&pair_path) {
+                    Ok(pair) if pair.lang == to => Ok(pair.sentences().concat()),
+                    Ok(pair) => Err(Prepared::Fail(format!(
+                        "counterpart {} is in {}, not {to}",
+                        pair_path.display(),
+                        pair.lang
+                    ))),
+                    Err(reason) => Err(Prepared::Fail(format!(
+                        "counterpart {}: {reason}",
+                        pair_path.display()
+                    ))),
+                })
+            }
+        },
+    };
+    let prepared = match counterpart {
+        _ if article.lang == to => Prepared::Skip(format!("already in {to}")),
+        Some(Err(not_paired)) => not_paired,
+        counterpart => {
+            let paragraphs = article.sentences();
+            entry.paragraphs = paragraphs.len();
+            Prepared::Translate {
+                paragraphs,
+                counterpart: counterpart.and_then(Result::ok),
+            }
+        }
     };
     match &prepared {
         Prepared::Skip(reason) => {
             entry.status = Status::Skipped;
             entry.reason = Some(reason.clone());
         }
-        Prepared::Translate { paragraphs } => {
+        Prepared::Translate { paragraphs, .. } => {
             entry.status = Status::Translated;
             entry.sentences = paragraphs.iter().map(Vec::len).sum();
         }
-        Prepared::Fail(_) => {}
+        Prepared::Fail(reason) => entry.reason = Some(reason.clone()),
     }
     Article {
         rel: rel.to_string(),
         entry,
         prepared,
     }
+}
+
+/// Reads and cleans one article with the per-file rules only: folder-wide
+/// boilerplate removal would make a file's output depend on which other files
+/// share the run (globs, shards). Errors are the reason alone, without the path.
+fn load_clean(path: &Path) -> Result<text::article::Article, String> {
+    let article = read::read_document(path).and_then(|mut doc| {
+        clean::clean_document(&mut doc);
+        text::article::Article::new(path, doc, None)
+    });
+    article.map_err(|e| {
+        let message = e.to_string();
+        let prefix = format!("{}: ", path.display());
+        message.strip_prefix(&prefix).unwrap_or(&message).to_string()
+    })
+}
+
+/// The article in `dir` with the same relative folder and stem as `rel` (any
+/// supported extension, in [`read::SUPPORTED_EXTENSIONS`] order): its relative path and full path.
+fn find_counterpart(dir: &Path, rel: &str) -> Option<(String, PathBuf)> {
+    let rel_path = Path::new(rel);
+    read::SUPPORTED_EXTENSIONS.iter().find_map(|ext| {
+        let candidate = rel_path.with_extension(ext);
+        let full = dir.join(&candidate);
+        full.is_file()
+            .then(|| (candidate.to_string_lossy().replace('\\', "/"), full))
+    })
 }
 
 /// Translates the distinct sentences of `chunk` in shared batches (through the
@@ -370,7 +431,7 @@ fn process_chunk(
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut distinct: Vec<String> = Vec::new();
     for article in &chunk {
-        if let Prepared::Translate { paragraphs } = &article.prepared {
+        if let Prepared::Translate { paragraphs, .. } = &article.prepared {
             for sentence in paragraphs.iter().flatten() {
                 let norm = cache::normalize(sentence);
                 index.entry(norm.clone()).or_insert_with(|| {
@@ -407,52 +468,143 @@ fn process_chunk(
 
     let t = Instant::now();
     for mut article in chunk {
-        if let Prepared::Translate { paragraphs } = &article.prepared {
-            let translation = |s: &String| -> anyhow::Result<String> {
-                let key = &keys[index[&cache::normalize(s)]];
-                cache
-                    .get(key)
-                    .map(str::to_string)
-                    .context("a translation is missing from the cache")
-            };
-            let mut text = String::new();
-            let mut id = 0;
-            for paragraph in paragraphs {
-                let mut out = Vec::with_capacity(paragraph.len());
-                for sentence in paragraph {
-                    let tgt = translation(sentence)?;
-                    let pair = SentencePair {
-                        doc: article.rel.clone(),
-                        src_lang: from,
-                        tgt_lang: to,
-                        src: sentence.clone(),
-                        tgt: tgt.clone(),
-                        src_ids: vec![id],
-                        tgt_ids: vec![id],
-                        score: None,
-                    };
-                    for writer in writers.iter_mut() {
-                        writer.write(&pair)?;
+        if let Prepared::Translate {
+            paragraphs,
+            counterpart,
+        } = &article.prepared
+        {
+            let translations = paragraphs
+                .iter()
+                .map(|paragraph| {
+                    paragraph
+                        .iter()
+                        .map(|s| {
+                            let key = &keys[index[&cache::normalize(s)]];
+                            cache
+                                .get(key)
+                                .map(str::to_string)
+                                .context("a translation is missing from the cache")
+                        })
+                        .collect::<anyhow::Result<Vec<String>>>()
+                })
+                .collect::<anyhow::Result<Vec<Vec<String>>>>()?;
+            let pairs = match counterpart {
+                None => {
+                    let rel_out = translated_path(&article.rel);
+                    let path = opts.output.join(&rel_out);
+                    let text = render(&translations, to);
+                    crate::fsio::write_atomic(&path, text.as_bytes())
+                        .with_context(|| path.display().to_string())?;
+                    article.entry.output = Some(rel_out);
+                    translation_pairs(&article.rel, (from, to), paragraphs, &translations)
+                }
+                Some(target) => {
+                    let source = paragraphs.concat();
+                    let mt = translations.concat();
+                    match aligned_pairs(&article.rel, (from, to), &source, &mt, target) {
+                        Ok(pairs) => pairs,
+                        Err(e) => {
+                            eprintln!(
+                                "bitext: {}: cannot align: {e}",
+                                opts.input.join(&article.rel).display()
+                            );
+                            article.entry.status = Status::Failed;
+                            article.entry.reason = Some(format!("cannot align: {e}"));
+                            Vec::new()
+                        }
                     }
-                    out.push(tgt);
-                    id += 1;
                 }
-                if !text.is_empty() {
-                    text.push('\n');
+            };
+            for pair in &pairs {
+                for writer in writers.iter_mut() {
+                    writer.write(pair)?;
                 }
-                text.push_str(&out.join(if to == Lang::Zh { "" } else { " " }));
-                text.push('\n');
             }
-            let rel_out = translated_path(&article.rel);
-            let path = opts.output.join(&rel_out);
-            crate::fsio::write_atomic(&path, text.as_bytes()).with_context(|| path.display().to_string())?;
-            article.entry.output = Some(rel_out);
+            article.entry.pairs = pairs.len();
         }
         progress.file_done(article.entry.sentences);
         entries.push(article.entry);
     }
     timings.write_s += t.elapsed().as_secs_f64();
     Ok(translated)
+}
+
+/// Joins translated sentences as running text: without spaces in Chinese, with
+/// one in English.
+fn join_sentences(sentences: &[String], lang: Lang) -> String {
+    sentences.join(if lang == Lang::Zh { "" } else { " " })
+}
+
+/// The translated article: one line per paragraph (the title first), blank lines between.
+fn render(translations: &[Vec<String>], to: Lang) -> String {
+    let paragraphs: Vec<String> = translations.iter().map(|p| join_sentences(p, to)).collect();
+    let mut text = paragraphs.join("\n\n");
+    text.push('\n');
+    text
+}
+
+/// One pair per source sentence with its machine translation; sentence ids count
+/// from the title.
+fn translation_pairs(
+    doc: &str,
+    (from, to): (Lang, Lang),
+    paragraphs: &[Vec<String>],
+    translations: &[Vec<String>],
+) -> Vec<SentencePair> {
+    paragraphs
+        .concat()
+        .into_iter()
+        .zip(translations.concat())
+        .enumerate()
+        .map(|(id, (src, tgt))| SentencePair {
+            doc: doc.to_string(),
+            src_lang: from,
+            tgt_lang: to,
+            src,
+            tgt,
+            src_ids: vec![id],
+            tgt_ids: vec![id],
+            score: None,
+        })
+        .collect()
+}
+
+/// Aligns `source` with the existing translation `target`, the machine translation
+/// `mt` of `source` serving as the lexical signal; beads with both sides become
+/// pairs (merged sentences joined as running text), scored by the aligner.
+fn aligned_pairs(
+    doc: &str,
+    (from, to): (Lang, Lang),
+    source: &[String],
+    mt: &[String],
+    target: &[String],
+) -> Result<Vec<SentencePair>, AlignError> {
+    let src = Side {
+        sentences: source,
+        lang: from,
+        translation: Some(mt),
+    };
+    let tgt = Side {
+        sentences: target,
+        lang: to,
+        translation: None,
+    };
+    let alignment = align(&src, &tgt, &AlignConfig::default())?;
+    Ok(alignment
+        .beads
+        .into_iter()
+        .filter(|b| !b.src.is_empty() && !b.tgt.is_empty())
+        .map(|b| SentencePair {
+            doc: doc.to_string(),
+            src_lang: from,
+            tgt_lang: to,
+            src: join_sentences(&source[b.src.clone()], from),
+            tgt: join_sentences(&target[b.tgt.clone()], to),
+            src_ids: b.src.collect(),
+            tgt_ids: b.tgt.collect(),
+            score: Some(b.score),
+        })
+        .collect())
 }
 
 /// Where the translation of the article at `rel` goes, relative to the output

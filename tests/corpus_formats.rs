@@ -314,3 +314,22 @@ fn a_failed_conversion_leaves_the_previous_output_untouched() {
         .collect();
     assert_eq!(names.len(), 2, "no temporary files left: {names:?}");
 }
+
+#[test]
+fn tmx_from_other_tools_is_read_by_language_with_inline_codes_dropped() {
+    let pairs = read_corpus(&fixture("corpus/foreign.tmx"), Format::Tmx).unwrap();
+    let got: Vec<(Lang, &str, Lang, &str)> = pairs
+        .iter()
+        .map(|p| (p.src_lang, p.src.as_str(), p.tgt_lang, p.tgt.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Lang::Zh, "价格上涨了3.5%。", Lang::En, "Prices rose by 3.5%."),
+            (Lang::En, "A <raw> & literal text", Lang::Zh, "原样 文本"),
+        ]
+    );
+    assert!(pairs
+        .iter()
+        .all(|p| p.doc.is_empty() && p.score.is_none() && p.src_ids.is_empty()));
+}

@@ -3,7 +3,7 @@
 
 use super::manifest::{Manifest, Timings, Totals};
 use super::{corpus_path, write_manifest, MANIFEST};
-use crate::corpus::{open_reader, write_corpus, Format};
+use crate::corpus::{open_reader, CorpusWriter, Format, PairReader, SentencePair};
 use anyhow::Context;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 /// Merges the run outputs in `dirs` into `output`: files are taken once each (the
 /// first folder that lists a path wins, so overlapping shards add no duplicates),
 /// pairs are ordered by document then sentence, translations are copied, and the
-/// manifest is rebuilt. Every folder must hold a `corpus.jsonl` (the one format
+/// manifest is rebuilt. The corpora are merged as streams (each run wrote its
+/// pairs in document order), so memory does not grow with the corpus. Every folder must hold a `corpus.jsonl` (the one format
 /// that keeps document ids) and come from the same engine.
 pub fn merge(dirs: &[PathBuf], output: &Path) -> anyhow::Result<Manifest> {
     let Some(first_dir) = dirs.first() else {
@@ -46,16 +47,16 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> anyhow::Result<Manifest> {
 
     let mut seen = HashSet::new();
     let mut files = Vec::new();
-    let mut pairs = Vec::new();
+    let mut streams = Vec::new();
     let mut formats = Vec::new();
     let mut timings = Timings::default();
     let mut engine_sentences = 0;
     for (dir, m) in dirs.iter().zip(&manifests) {
-        let mine: HashSet<&str> = m
+        let mine: HashSet<String> = m
             .files
             .iter()
             .filter(|f| seen.insert(f.path.clone()))
-            .map(|f| f.path.as_str())
+            .map(|f| f.path.clone())
             .collect();
         let jsonl = corpus_path(dir, Format::Jsonl);
         if !jsonl.exists() {
@@ -64,13 +65,7 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> anyhow::Result<Manifest> {
                 jsonl.display()
             );
         }
-        for pair in open_reader(&jsonl, Format::Jsonl)? {
-            let pair = pair?;
-            if mine.contains(pair.doc.as_str()) {
-                pairs.push(pair);
-            }
-        }
-        for entry in m.files.iter().filter(|f| mine.contains(f.path.as_str())) {
+        for entry in m.files.iter().filter(|f| mine.contains(&f.path)) {
             if let Some(rel) = &entry.output {
                 let (from, to) = (dir.join(rel), output.join(rel));
                 let bytes = std::fs::read(&from).with_context(|| from.display().to_string())?;
@@ -78,6 +73,7 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> anyhow::Result<Manifest> {
             }
             files.push(entry.clone());
         }
+        streams.push(DocStream::open(jsonl, mine)?);
         formats.extend(
             m.settings
                 .formats
@@ -93,9 +89,27 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> anyhow::Result<Manifest> {
         timings.total_s = timings.total_s.max(m.timings.total_s);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    pairs.sort_by(|a, b| a.doc.cmp(&b.doc));
-    for &format in &formats {
-        write_corpus(&corpus_path(output, format), format, &pairs)?;
+    let mut writers = formats
+        .iter()
+        .map(|&format| CorpusWriter::create(&corpus_path(output, format), format))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    // Repeatedly take the whole document that sorts first among the streams' heads.
+    loop {
+        let next = streams
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.head.as_ref().map(|p| (i, p.doc.clone())))
+            .min_by(|a, b| a.1.cmp(&b.1));
+        let Some((i, doc)) = next else { break };
+        while let Some(pair) = streams[i].head.take_if(|p| p.doc == doc) {
+            for writer in &mut writers {
+                writer.write(&pair)?;
+            }
+            streams[i].advance()?;
+        }
+    }
+    for writer in writers {
+        writer.finish()?;
     }
     let mut totals = Totals::of(&files);
     totals.engine_sentences = engine_sentences;
@@ -120,4 +134,48 @@ pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
     let path = dir.join(MANIFEST);
     let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
     serde_json::from_str(&text).with_context(|| format!("{}: not a bitext manifest", path.display()))
+}
+
+/// The pairs of one run's `corpus.jsonl` that belong to the documents it
+/// contributes, checked to come in document order.
+struct DocStream {
+    path: PathBuf,
+    reader: PairReader,
+    mine: HashSet<String>,
+    head: Option<SentencePair>,
+}
+
+impl DocStream {
+    fn open(path: PathBuf, mine: HashSet<String>) -> anyhow::Result<DocStream> {
+        let reader = open_reader(&path, Format::Jsonl)?;
+        let mut stream = DocStream {
+            path,
+            reader,
+            mine,
+            head: None,
+        };
+        stream.advance()?;
+        Ok(stream)
+    }
+
+    /// Moves `head` to the next pair of a contributed document.
+    fn advance(&mut self) -> anyhow::Result<()> {
+        let previous = self.head.take().map(|p| p.doc);
+        for pair in self.reader.by_ref() {
+            let pair = pair?;
+            if previous.as_ref().is_some_and(|doc| pair.doc < *doc) {
+                anyhow::bail!(
+                    "{}: document {:?} comes after {:?}; merge needs the document order that `bitext run` writes",
+                    self.path.display(),
+                    pair.doc,
+                    previous.unwrap_or_default()
+                );
+            }
+            if self.mine.contains(&pair.doc) {
+                self.head = Some(pair);
+                break;
+            }
+        }
+        Ok(())
+    }
 }

@@ -142,3 +142,38 @@ fn unknown_language_choice_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn no_news_sentence_is_taken_for_debris() {
+    // The WMT21 sources are real news text, one segment a line. Read as one article,
+    // cleaning may drop headlines and bylines, but never a line that ends like a sentence.
+    for name in ["newstest2021.en-zh.src.en", "newstest2021.zh-en.src.zh"] {
+        let Some(source) = shared_data(&format!("wmt21/{name}")) else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("news.txt");
+        std::fs::copy(&source, &path).unwrap();
+        let (json, stderr, code) = clean(&["--json".as_ref(), path.as_os_str()]);
+        assert_eq!(code, 0, "{stderr}");
+        let doc: Value = serde_json::from_str(&json).unwrap();
+        let kept: Vec<&str> = doc["paragraphs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let text = std::fs::read_to_string(&source).unwrap();
+        let sentences = text.lines().map(str::trim).filter(|l| {
+            l.trim_end_matches(['"', '”', '’', ')'])
+                .ends_with(['.', '!', '?', '。', '！', '？'])
+        });
+        let lost: Vec<&str> = sentences.filter(|l| !kept.contains(l)).collect();
+        assert!(
+            lost.is_empty(),
+            "{name}: {} sentences lost, e.g. {:?}",
+            lost.len(),
+            lost.first()
+        );
+    }
+}

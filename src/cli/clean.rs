@@ -15,7 +15,7 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
 
     /// Language of the articles: auto (detect per article from Han vs Latin letters), en or zh.
-    #[arg(long, default_value = "auto")]
+    #[arg(long, value_name = "LANG", default_value = "auto")]
     pub from: LangChoice,
 
     /// Write each cleaned article to this folder (same relative path, .txt) instead of stdout.
@@ -56,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             let text = article_text(article);
             match &args.output {
-                Some(dir) => write_output(dir, root, &article.path, &text),
+                Some(dir) => write_output(dir, root, &article.path, text.as_bytes()),
                 None => writeln!(stdout, "{text}").map_err(anyhow::Error::from),
             }
         };
@@ -137,13 +137,13 @@ pub fn finish(done: usize, failed: usize) -> anyhow::Result<ExitCode> {
 
 /// Writes `text` for the article at `path` (found under `root`) into `dir`, at the
 /// same relative path with a `.txt` extension, atomically.
-pub fn write_output(dir: &Path, root: &Path, path: &Path, text: &str) -> anyhow::Result<()> {
+pub fn write_output(dir: &Path, root: &Path, path: &Path, text: &[u8]) -> anyhow::Result<()> {
     let relative = match path.strip_prefix(root) {
         Ok(rel) if !rel.as_os_str().is_empty() => rel,
         _ => Path::new(path.file_name().unwrap_or(path.as_os_str())),
     };
     let target = dir.join(relative).with_extension("txt");
-    crate::fsio::write_atomic(&target, text.as_bytes())
+    crate::fsio::write_atomic(&target, text)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))
 }
 

@@ -16,13 +16,6 @@ pub struct Article {
     pub lang: Lang,
 }
 
-impl Article {
-    /// The article's sentences: one list for the title, then one per paragraph.
-    pub fn sentences(&self) -> Vec<Vec<String>> {
-        segment_document(&self.doc, self.lang).paragraphs
-    }
-}
-
 /// Reads and cleans one article. `lang` is the language to assume; `None` detects
 /// it from the text (Han against Latin letters).
 pub fn load_article(path: &Path, lang: Option<Lang>) -> Result<Article, ReadError> {
@@ -51,6 +44,11 @@ pub fn load_articles(paths: &[PathBuf], lang: Option<Lang>) -> Vec<Result<Articl
 }
 
 impl Article {
+    /// The article's sentences: one list for the title, then one per paragraph.
+    pub fn sentences(&self) -> Vec<Vec<String>> {
+        segment_document(&self.doc, self.lang).paragraphs
+    }
+
     /// Wraps a document read from `path`, detecting its language unless `lang` is
     /// given. Fails when the document has no text, or no English or Chinese to detect.
     pub fn new(path: &Path, doc: Document, lang: Option<Lang>) -> Result<Article, ReadError> {
@@ -60,15 +58,7 @@ impl Article {
                 reason: "nothing left after removing page debris".into(),
             });
         }
-        let detected = || {
-            let text: String = doc
-                .title
-                .iter()
-                .chain(&doc.paragraphs)
-                .map(String::as_str)
-                .collect();
-            detect::detect(&text)
-        };
+        let detected = || detect::detect_all(doc.title.iter().chain(&doc.paragraphs).map(String::as_str));
         let lang = lang.or_else(detected).ok_or_else(|| ReadError::NoText {
             path: path.to_path_buf(),
             reason: "no English or Chinese text (use --from to set the language)".into(),

@@ -39,7 +39,17 @@ pub fn clean_document(doc: &mut Document) {
             true
         }
     };
+    let had_title = doc.title.is_some();
     doc.title = doc.title.take().filter(|t| keep(t, true));
+    if had_title && doc.title.is_none() {
+        // The first line was page debris; the headline is then the first line before
+        // the body that is not interface debris.
+        let body = doc.paragraphs.iter().position(|p| ends_like_sentence(p));
+        let leading = &doc.paragraphs[..body.unwrap_or(doc.paragraphs.len())];
+        if let Some(k) = leading.iter().position(|p| !is_debris(p, true)) {
+            doc.title = Some(doc.paragraphs.remove(k));
+        }
+    }
     doc.paragraphs.retain(|p| keep(p, false));
     doc.date = date;
 }
@@ -92,7 +102,14 @@ pub fn is_debris(line: &str, is_title: bool) -> bool {
     if interface_line || is_title {
         return interface_line;
     }
-    !ends_sentence && (units <= SHORT_UNITS || is_bullet)
+    // A line ending in a colon introduces a quote or list unless it is very short
+    // ("Tags:", "Share:").
+    let short = if text.trim_end().ends_with([':', '：']) {
+        4
+    } else {
+        SHORT_UNITS
+    };
+    !ends_sentence && (units <= short || is_bullet)
 }
 
 /// Characters that start a bulleted widget or menu line.
@@ -112,6 +129,19 @@ fn ends_like_sentence(text: &str) -> bool {
     core.ends_with(['.', '!', '?', '。', '！', '？', '…'])
 }
 
+/// Social networks: news text names them too, so all of them in a line count as
+/// one interface term.
+const PLATFORMS: &[&str] = &[
+    "twitter",
+    "facebook",
+    "instagram",
+    "youtube",
+    "linkedin",
+    "whatsapp",
+    "weibo",
+    "wechat",
+];
+
 /// English interface words, matched as whole lowercase words.
 const UI_WORDS: &[&str] = &[
     "comment",
@@ -120,14 +150,6 @@ const UI_WORDS: &[&str] = &[
     "e-mail",
     "email",
     "bookmark",
-    "twitter",
-    "facebook",
-    "weibo",
-    "wechat",
-    "whatsapp",
-    "linkedin",
-    "instagram",
-    "youtube",
     "forum",
     "login",
     "subscribe",
@@ -154,7 +176,9 @@ const UI_PHRASES: &[&str] = &[
     "related articles",
     "send your stories",
     "get more from",
-    "go to",
+    "join the conversation",
+    "follow us",
+    "follow on",
     "share this",
     "terms of use",
     "privacy policy",
@@ -192,11 +216,12 @@ const UI_PHRASES: &[&str] = &[
 /// How many interface words and phrases `text` contains.
 fn interface_terms(text: &str) -> usize {
     let lower = text.to_lowercase();
-    let words = lower
+    let words: Vec<&str> = lower
         .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-        .filter(|w| UI_WORDS.contains(w))
-        .count();
-    words + UI_PHRASES.iter().filter(|p| lower.contains(*p)).count()
+        .collect();
+    let ui_words = words.iter().filter(|w| UI_WORDS.contains(w)).count();
+    let platforms = usize::from(words.iter().any(|w| PLATFORMS.contains(w)));
+    ui_words + platforms + UI_PHRASES.iter().filter(|p| lower.contains(*p)).count()
 }
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -235,6 +260,8 @@ mod tests {
         for text in [
             "Shares of the company fell 5 percent on Tuesday.",
             "He said he would print more money if needed to support growth this year.",
+            "Priti Patel has demanded an explanation from Twitter and Instagram over the posts.",
+            "Spain's deputy emergency health director Maria Jose Sierra said:",
             "乡村振兴，人才是关键。",
             "人才哪里找？",
         ] {
@@ -251,6 +278,23 @@ mod tests {
             true
         ));
         assert!(is_debris("Print E-mail Bookmark and Share", true));
+    }
+
+    #[test]
+    fn headline_after_page_debris_becomes_the_title() {
+        let mut doc = Document {
+            title: Some("首页 | 新闻 | 财经 | 登录 | 注册".into()),
+            paragraphs: vec![
+                "【字号 大 中 小】".into(),
+                "北京发布数字经济新政策".into(),
+                "北京将建设全球数字经济标杆城市。".into(),
+                "记者 张三".into(),
+            ],
+            date: None,
+        };
+        clean_document(&mut doc);
+        assert_eq!(doc.title.as_deref(), Some("北京发布数字经济新政策"));
+        assert_eq!(doc.paragraphs, ["北京将建设全球数字经济标杆城市。"]);
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn read_document(path: &Path) -> Result<Document, ReadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let text = decode(&bytes).map_err(|reason| ReadError::Undecodable {
+    let text = decode(bytes).map_err(|reason| ReadError::Undecodable {
         path: path.to_path_buf(),
         reason,
     })?;
@@ -71,9 +71,10 @@ pub fn read_document(path: &Path) -> Result<Document, ReadError> {
     Ok(doc)
 }
 
-/// Decodes article bytes to text, or says why they are not text.
-pub fn decode(bytes: &[u8]) -> Result<String, String> {
-    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+/// Decodes article bytes to text, or says why they are not text. UTF-8 input is
+/// reused, not copied.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(&bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         if had_errors {
             return Err(format!(
@@ -86,15 +87,17 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
         return Err(format!("binary file (NUL byte at offset {offset})"));
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => check_not_binary(text.to_string()),
-        Err(utf8_err) => match GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-            Some(text) => check_not_binary(text.into_owned()),
-            None => Err(format!(
-                "not UTF-8, UTF-16 or GB18030/GBK text (invalid byte at offset {})",
-                utf8_err.valid_up_to()
-            )),
-        },
+    match String::from_utf8(bytes) {
+        Ok(text) => check_not_binary(text),
+        Err(not_utf8) => {
+            let offset = not_utf8.utf8_error().valid_up_to();
+            match GB18030.decode_without_bom_handling_and_without_replacement(not_utf8.as_bytes()) {
+                Some(text) => check_not_binary(text.into_owned()),
+                None => Err(format!(
+                    "not UTF-8, UTF-16 or GB18030/GBK text (invalid byte at offset {offset})"
+                )),
+            }
+        }
     }
 }
 
@@ -402,11 +405,8 @@ mod tests {
     #[test]
     fn decodes_utf8_with_and_without_bom_and_utf16_with_bom() {
         let text = "经济 growth";
-        assert_eq!(decode(text.as_bytes()).unwrap(), text);
-        assert_eq!(
-            decode(&[b"\xEF\xBB\xBF", text.as_bytes()].concat()).unwrap(),
-            text
-        );
+        assert_eq!(decode(text.as_bytes().to_vec()).unwrap(), text);
+        assert_eq!(decode([b"\xEF\xBB\xBF", text.as_bytes()].concat()).unwrap(), text);
         let le: Vec<u8> = [0xFF, 0xFE]
             .into_iter()
             .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
@@ -415,24 +415,28 @@ mod tests {
             .into_iter()
             .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
             .collect();
-        assert_eq!(decode(&le).unwrap(), text);
-        assert_eq!(decode(&be).unwrap(), text);
+        assert_eq!(decode(le).unwrap(), text);
+        assert_eq!(decode(be).unwrap(), text);
     }
 
     #[test]
     fn decodes_gbk_bytes() {
         // "北京经济。" in GBK, as written by Python's str.encode("gbk").
         let gbk = [0xB1, 0xB1, 0xBE, 0xA9, 0xBE, 0xAD, 0xBC, 0xC3, 0xA1, 0xA3];
-        assert_eq!(decode(&gbk).unwrap(), "北京经济。");
+        assert_eq!(decode(gbk.to_vec()).unwrap(), "北京经济。");
     }
 
     #[test]
     fn rejects_binary_and_undecodable_bytes() {
-        assert!(decode(b"PK\x03\x04\x00\x00")
+        assert!(decode(b"PK\x03\x04\x00\x00".to_vec())
             .unwrap_err()
             .contains("NUL byte at offset 4"));
-        assert!(decode(b"abc \xFF\xFF def").unwrap_err().contains("not UTF-8"));
-        assert!(decode(b"\x01\x02\x03\x04 text").unwrap_err().contains("binary"));
+        assert!(decode(b"abc \xFF\xFF def".to_vec())
+            .unwrap_err()
+            .contains("not UTF-8"));
+        assert!(decode(b"\x01\x02\x03\x04 text".to_vec())
+            .unwrap_err()
+            .contains("binary"));
     }
 
     #[test]

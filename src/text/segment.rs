@@ -23,7 +23,7 @@ pub fn split_sentences(text: &str, lang: Lang) -> Vec<String> {
 }
 
 /// [`split_sentences`], also counting the cuts made inside over-long sentences.
-fn split_counting_cuts(text: &str, lang: Lang) -> (Vec<String>, usize) {
+pub fn split_counting_cuts(text: &str, lang: Lang) -> (Vec<String>, usize) {
     let mut sentences = Vec::new();
     let mut cuts = 0;
     let mut start = 0;

@@ -279,3 +279,25 @@ fn sentences_longer_than_the_positions_are_split_at_a_clause_not_truncated() {
     let parts = e.translate(&[format!("{a},"), b.clone()]).unwrap();
     assert_eq!(e.translate(&[whole]).unwrap(), vec![parts.concat()]);
 }
+
+#[test]
+fn the_signature_pins_the_weights_and_the_decoding_settings() {
+    use sha2::{Digest, Sha256};
+    let g = golden("tiny-zh-en");
+    let mut o = options("tiny-zh-en", Lang::Zh, Lang::En, &g);
+    o.beam = 4;
+    let weights = std::fs::read(common::fixture("marian/tiny-zh-en/model.safetensors")).unwrap();
+    let digest: String = Sha256::digest(&weights)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let signature = engine(&o).signature();
+    assert!(
+        signature.contains(&format!("sha256={}", &digest[..16])),
+        "{signature}"
+    );
+    assert!(
+        signature.contains("zh-en") && signature.contains("beam=4"),
+        "{signature}"
+    );
+}

@@ -157,3 +157,29 @@ fn an_uncached_hub_model_offline_says_how_to_supply_the_files() {
     assert!(stderr.contains("Helsinki-NLP/opus-mt-en-zh"), "{stderr}");
     assert!(stderr.contains("--model-dir"), "{stderr}");
 }
+
+#[test]
+fn a_broken_config_is_a_one_line_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["model.safetensors", "source.spm", "target.spm", "vocab.json"] {
+        std::fs::copy(
+            common::fixture(&format!("marian/tiny-en-zh/{f}")),
+            dir.path().join(f),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("config.json"), "{\"d_model\": 36").unwrap();
+    let out = common::bitext()
+        .args(["translate", "--from", "en", "--model-dir"])
+        .arg(dir.path())
+        .arg("-")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&dir.path().join("config.json").display().to_string()),
+        "{stderr}"
+    );
+}

@@ -315,13 +315,37 @@ impl MarianTokenizer {
                 .decode(&kept, true)
                 .map_err(|e| anyhow::anyhow!("cannot decode: {e}"));
         }
-        let mut text = String::new();
-        for id in kept {
-            match self.id_to_piece.get(&id) {
-                Some(piece) => text.push_str(piece),
-                None => bail!("token id {id} is outside the vocabulary"),
-            }
-        }
+        // An id the model has but vocab.json lacks has no text: skipped, like <unk>.
+        let text: String = kept
+            .iter()
+            .filter_map(|id| self.id_to_piece.get(id).map(String::as_str))
+            .collect();
         Ok(text.replace(SPACE_MARK, " ").trim().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fixture_spm_has_the_settings_it_was_trained_with() {
+        // scripts/marian_golden.py trains the English side with vocab_size=300, eos_id=0,
+        // unk_id=1 and the default nmt_nfkc normalization.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/marian/tiny-en-zh");
+        let spm = SpmModel::load(&dir.join("source.spm")).unwrap();
+        assert_eq!(spm.pieces.len(), 300);
+        assert_eq!(spm.pieces[0].0, "</s>");
+        assert_eq!((spm.unk_id, spm.pieces[1].0.as_str()), (1, "<unk>"));
+        assert!(spm.add_dummy_prefix && spm.remove_extra_whitespaces && !spm.byte_fallback);
+        assert!(!spm.precompiled_charsmap.is_empty());
+    }
+
+    #[test]
+    fn truncated_or_empty_model_files_are_errors_not_panics() {
+        assert!(SpmModel::parse(&[]).is_err());
+        assert!(SpmModel::parse(&[0x0a, 0xff]).is_err());
+        assert!(SpmModel::parse(&[0x0a, 0x05, 0x0a, 0x01]).is_err());
+        assert!(SpmModel::parse(b"not a protobuf at all").is_err());
     }
 }

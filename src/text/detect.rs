@@ -35,13 +35,33 @@ pub fn script_counts(text: &str) -> ScriptCounts {
 /// much text as four Latin letters, so Han counts are weighted by four. Returns
 /// `None` when the text has neither script.
 pub fn detect(text: &str) -> Option<Lang> {
-    let c = script_counts(text);
-    if c.han == 0 && c.latin == 0 {
-        None
-    } else if c.han * 4 >= c.latin {
-        Some(Lang::Zh)
-    } else {
-        Some(Lang::En)
+    script_counts(text).lang()
+}
+
+/// [`detect`] over several texts taken together (the paragraphs of a document),
+/// without joining them.
+pub fn detect_all<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<Lang> {
+    let total = texts
+        .into_iter()
+        .map(script_counts)
+        .fold(ScriptCounts::default(), |a, b| ScriptCounts {
+            han: a.han + b.han,
+            latin: a.latin + b.latin,
+        });
+    total.lang()
+}
+
+impl ScriptCounts {
+    /// The language these counts point to, as in [`detect`].
+    pub fn lang(self) -> Option<Lang> {
+        let c = self;
+        if c.han == 0 && c.latin == 0 {
+            None
+        } else if c.han * 4 >= c.latin {
+            Some(Lang::Zh)
+        } else {
+            Some(Lang::En)
+        }
     }
 }
 
@@ -58,5 +78,10 @@ mod tests {
             Some(Lang::Zh)
         );
         assert_eq!(detect("2021-03-30 12:00"), None);
+        assert_eq!(
+            detect_all(["Beijing (北京)", "is the capital of China."]),
+            Some(Lang::En)
+        );
+        assert_eq!(detect_all(["北京", "is"]), Some(Lang::Zh));
     }
 }

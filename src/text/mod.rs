@@ -1,9 +1,12 @@
 //! Reading, cleaning, language detection and sentence segmentation of articles.
 
+pub mod article;
 pub mod clean;
 pub mod detect;
 pub mod read;
 pub mod segment;
+
+pub use article::{load_article, load_articles, Article};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -5,22 +5,21 @@ usage: tune.py BITEXT_BINARY [--length-only] [--rounds N]
 
 Runs `bitext align --src-dir zh --tgt-dir en --lines --format ladder` (MT from the
 `.trans` files) or, with --length-only, one pair at a time without translations, and
-scores with score.py. Prints every improvement and the best flags at the end.
+scores with `bitext eval align` (Vecalign's score.py). Prints every improvement and the best flags at the end.
 """
 import argparse
+import json
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from score import read, score  # noqa: E402
 
 MAC = Path(__file__).resolve().parents[2] / "../shared/data/mac-dev"
 
 GRID = {
     "--length-weight": [0.02, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5],
     "--lexical-weight": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0],
+    "--overlap-weight": [0.0, 0.25, 0.5, 0.75, 1.0],
+    "--neighbour-weight": [0.0, 0.2, 0.4],
     "--anchor-weight": [0.0, 0.05, 0.1, 0.2, 0.4],
     "--skip-cost": [0.2, 0.4, 0.6, 0.8, 1.0, 1.5, 2.0],
     "--bead-cost": [-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3],
@@ -42,8 +41,9 @@ def run(binary, flags, length_only):
             subprocess.run([binary, "-q", "align", "--src-dir", str(MAC / "zh"), "--tgt-dir",
                             str(MAC / "en"), "--lines", "--format", "ladder", "-o", str(out), *flags],
                            check=True)
-        pairs = [(read(g), read(out / g.name)) for g in sorted((MAC / "gold").glob("*.align"))]
-        return score(pairs)["strict"][2]
+        scores = subprocess.run([binary, "eval", "align", "--gold", str(MAC / "gold"), "--test", str(out),
+                                 "--json"], check=True, capture_output=True, text=True).stdout
+        return json.loads(scores)["f1_strict"]
 
 
 def main():

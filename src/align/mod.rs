@@ -62,7 +62,7 @@ impl Default for Weights {
         Weights {
             length: 0.08,
             lexical: 2.0,
-            overlap: 0.0,
+            overlap: 0.5,
             neighbours: 0.0,
             anchors: 0.05,
             skip: 0.2,

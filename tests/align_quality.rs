@@ -29,8 +29,16 @@ fn score(docs: &[Doc], config: &AlignConfig) -> AlignScores {
     let tests: Vec<Vec<Bead>> = docs
         .iter()
         .map(|d| {
-            let src = Side { sentences: &d.zh, lang: Lang::Zh, translation: d.mt.as_deref() };
-            let tgt = Side { sentences: &d.en, lang: Lang::En, translation: None };
+            let src = Side {
+                sentences: &d.zh,
+                lang: Lang::Zh,
+                translation: d.mt.as_deref(),
+            };
+            let tgt = Side {
+                sentences: &d.en,
+                lang: Lang::En,
+                translation: None,
+            };
             let alignment = align(&src, &tgt, config).expect("aligns");
             alignment.beads.iter().map(Bead::from).collect()
         })
@@ -39,16 +47,31 @@ fn score(docs: &[Doc], config: &AlignConfig) -> AlignScores {
         let mut stats = std::collections::BTreeMap::new();
         for (d, t) in docs.iter().zip(&tests) {
             let gold: std::collections::HashSet<_> = d.gold.iter().collect();
-            for b in &d.gold { stats.entry((b.src.len(), b.tgt.len())).or_insert([0; 3])[0] += 1; }
+            for b in &d.gold {
+                stats.entry((b.src.len(), b.tgt.len())).or_insert([0; 3])[0] += 1;
+            }
             for b in t {
                 let e = stats.entry((b.src.len(), b.tgt.len())).or_insert([0; 3]);
                 e[1] += 1;
-                if gold.contains(b) { e[2] += 1; }
+                if gold.contains(b) {
+                    e[2] += 1;
+                }
             }
         }
-        for (k, v) in stats { eprintln!("{k:?} gold {} pred {} hit {}", v[0], v[1], v[2]); }
+        for (k, v) in stats {
+            eprintln!("{k:?} gold {} pred {} hit {}", v[0], v[1], v[2]);
+        }
         let d = &docs[0];
-        for b in &tests[0] { eprintln!("{b} {:?} || {:?}", b.src.iter().map(|&i| &d.mt.as_ref().unwrap()[i]).collect::<Vec<_>>(), b.tgt.iter().map(|&i| &d.en[i]).collect::<Vec<_>>()); }
+        for b in &tests[0] {
+            eprintln!(
+                "{b} {:?} || {:?}",
+                b.src
+                    .iter()
+                    .map(|&i| &d.mt.as_ref().unwrap()[i])
+                    .collect::<Vec<_>>(),
+                b.tgt.iter().map(|&i| &d.en[i]).collect::<Vec<_>>()
+            );
+        }
     }
     score_documents(docs.iter().zip(&tests).map(|(d, t)| (&d.gold[..], &t[..])))
 }
@@ -135,13 +158,19 @@ fn synthetic_wmt21(zh: &[String], mt: &[String], refs: &[String], seed: u64) -> 
         for k in 0..len {
             if !rng.chance(0.05) {
                 for s in split_sentences(&refs[start + k], Lang::En) {
-                    units.push(Unit { text: s, segs: Some((k, k)) });
+                    units.push(Unit {
+                        text: s,
+                        segs: Some((k, k)),
+                    });
                 }
             }
             if rng.chance(0.05) {
                 // A sentence from far away in the test set.
                 let far = (start + k + zh.len() / 2) % zh.len();
-                units.push(Unit { text: refs[far].clone(), segs: None });
+                units.push(Unit {
+                    text: refs[far].clone(),
+                    segs: None,
+                });
             }
         }
         let mut merged: Vec<Unit> = Vec::new();
@@ -179,28 +208,46 @@ fn gold_beads(units: &[Unit], segments: usize) -> Vec<Bead> {
                 tgt.push(i);
             }
             (Some((lo, hi)), _) => {
-                beads.extend(open.take().map(|(a, b, tgt)| Bead { src: (a..=b).collect(), tgt }));
+                beads.extend(open.take().map(|(a, b, tgt)| Bead {
+                    src: (a..=b).collect(),
+                    tgt,
+                }));
                 open = Some((lo, hi, vec![i]));
             }
             (None, _) => {
-                beads.extend(open.take().map(|(a, b, tgt)| Bead { src: (a..=b).collect(), tgt }));
-                beads.push(Bead { src: vec![], tgt: vec![i] });
+                beads.extend(open.take().map(|(a, b, tgt)| Bead {
+                    src: (a..=b).collect(),
+                    tgt,
+                }));
+                beads.push(Bead {
+                    src: vec![],
+                    tgt: vec![i],
+                });
             }
         }
         if let Some((lo, hi)) = u.segs {
             covered[lo..=hi].iter_mut().for_each(|c| *c = true);
         }
     }
-    beads.extend(open.take().map(|(a, b, tgt)| Bead { src: (a..=b).collect(), tgt }));
+    beads.extend(open.take().map(|(a, b, tgt)| Bead {
+        src: (a..=b).collect(),
+        tgt,
+    }));
     for (k, _) in covered.iter().enumerate().filter(|(_, c)| !**c) {
-        beads.push(Bead { src: vec![k], tgt: vec![] });
+        beads.push(Bead {
+            src: vec![k],
+            tgt: vec![],
+        });
     }
     beads
 }
 
 #[test]
 fn gold_of_a_constructed_document_follows_merges_deletions_and_insertions() {
-    let unit = |segs| Unit { text: String::new(), segs };
+    let unit = |segs| Unit {
+        text: String::new(),
+        segs,
+    };
     // Segment 0 → units 0,1; segment 1 deleted; segments 2,3 merged into unit 2;
     // unit 3 inserted; segment 4 → unit 4.
     let units = [
@@ -219,7 +266,9 @@ fn gold_of_a_constructed_document_follows_merges_deletions_and_insertions() {
 
 #[test]
 fn synthetic_wmt21_news_documents_align_with_strict_f1_above_0_97() {
-    let Some(root) = common::shared_data("wmt21") else { return };
+    let Some(root) = common::shared_data("wmt21") else {
+        return;
+    };
     let zh = read_lines(&root.join("newstest2021.zh-en.src.zh"));
     let mt = read_lines(&root.join("newstest2021.zh-en.hyp.Online-B.en"));
     let refs = read_lines(&root.join("newstest2021.zh-en.ref.A.en"));

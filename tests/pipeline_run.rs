@@ -426,3 +426,20 @@ fn dictionary_in_order(d: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
     ];
     order.iter().map(|en| (*en, d[*en].as_str())).collect()
 }
+
+#[test]
+fn merge_refuses_a_corpus_that_is_not_in_document_order() {
+    let (dir, input) = tempdirs();
+    let opts = options(&input, &dir.path().join("run"));
+    run_with(&opts, false);
+    let jsonl = opts.output.join("corpus.jsonl");
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    let reversed: Vec<&str> = text.lines().rev().collect();
+    std::fs::write(&jsonl, reversed.join("\n") + "\n").unwrap();
+    let err = merge(&[opts.output.clone()], &dir.path().join("merged")).unwrap_err();
+    let err = format!("{err:#}");
+    assert!(
+        err.contains("corpus.jsonl") && err.contains("document order"),
+        "{err}"
+    );
+}

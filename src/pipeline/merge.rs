@@ -143,6 +143,8 @@ struct DocStream {
     reader: PairReader,
     mine: HashSet<String>,
     head: Option<SentencePair>,
+    /// Document of the last pair read, contributed or not.
+    last_doc: Option<String>,
 }
 
 impl DocStream {
@@ -153,6 +155,7 @@ impl DocStream {
             reader,
             mine,
             head: None,
+            last_doc: None,
         };
         stream.advance()?;
         Ok(stream)
@@ -160,17 +163,17 @@ impl DocStream {
 
     /// Moves `head` to the next pair of a contributed document.
     fn advance(&mut self) -> anyhow::Result<()> {
-        let previous = self.head.take().map(|p| p.doc);
+        self.head = None;
         for pair in self.reader.by_ref() {
             let pair = pair?;
-            if previous.as_ref().is_some_and(|doc| pair.doc < *doc) {
+            if let Some(previous) = self.last_doc.as_ref().filter(|doc| pair.doc < **doc) {
                 anyhow::bail!(
-                    "{}: document {:?} comes after {:?}; merge needs the document order that `bitext run` writes",
+                    "{}: document {:?} comes after {previous:?}; merge needs the document order that `bitext run` writes",
                     self.path.display(),
                     pair.doc,
-                    previous.unwrap_or_default()
                 );
             }
+            self.last_doc = Some(pair.doc.clone());
             if self.mine.contains(&pair.doc) {
                 self.head = Some(pair);
                 break;

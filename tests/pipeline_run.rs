@@ -210,7 +210,11 @@ fn a_run_writes_translations_corpus_and_manifest() {
     assert_eq!(a_entry.output.as_deref(), Some("translated/a.txt"));
     let on_disk: Manifest =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(on_disk, manifest);
+    // serde_json does not promise exact float round trips: compare the records, not the timings.
+    assert_eq!(
+        (on_disk.files, on_disk.totals, on_disk.settings),
+        (manifest.files, manifest.totals, manifest.settings)
+    );
 }
 
 #[test]

@@ -145,7 +145,7 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
     let start = Instant::now();
     let (from, to) = engine.direction();
     let files = list_files(opts)?;
-    let progress = &mut if opts.progress {
+    let progress = if opts.progress {
         Progress::new(files.len())
     } else {
         Progress::hidden(files.len())
@@ -153,21 +153,27 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
     remove_stale_temp_files(&opts.output);
     let state = opts.output.join(STATE_DIR);
     let direction = format!("{from}-{to}");
-    let mut cache = cache::TranslationCache::open(
+    let cache = cache::TranslationCache::open(
         &state.join("cache.jsonl"),
         &engine.signature(),
         &direction,
         opts.force,
     )?;
-    let mut writers = opts
+    let writers = opts
         .formats
         .iter()
         .map(|&format| CorpusWriter::create(&corpus_path(&opts.output, format), format))
         .collect::<anyhow::Result<Vec<_>>>()?;
-
-    let mut timings = Timings::default();
-    let mut entries = Vec::with_capacity(files.len());
-    let mut engine_sentences = 0;
+    let mut runner = Runner {
+        opts,
+        engine,
+        cache,
+        writers,
+        entries: Vec::with_capacity(files.len()),
+        timings: Timings::default(),
+        progress,
+        engine_sentences: 0,
+    };
     let mut pending: Vec<Article> = Vec::new();
     let mut pending_sentences = 0;
     // Read in parallel windows; chunk boundaries still depend only on file order.
@@ -177,7 +183,7 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
             .par_iter()
             .map(|(rel, path)| prepare(rel, path, to, opts.pair_dir.as_deref()))
             .collect();
-        timings.read_s += t.elapsed().as_secs_f64();
+        runner.timings.read_s += t.elapsed().as_secs_f64();
         for article in articles {
             if let Prepared::Fail(reason) = &article.prepared {
                 eprintln!("bitext: {}: {reason}", opts.input.join(&article.rel).display());
@@ -187,33 +193,22 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
             }
             pending.push(article);
             if pending_sentences >= opts.chunk_sentences {
-                let chunk = std::mem::take(&mut pending);
                 pending_sentences = 0;
-                engine_sentences += process_chunk(
-                    opts,
-                    engine,
-                    &mut cache,
-                    &mut writers,
-                    chunk,
-                    &mut entries,
-                    &mut timings,
-                    progress,
-                )?;
+                runner.process_chunk(std::mem::take(&mut pending))?;
             }
         }
     }
-    engine_sentences += process_chunk(
-        opts,
-        engine,
-        &mut cache,
-        &mut writers,
-        pending,
-        &mut entries,
-        &mut timings,
-        progress,
-    )?;
-    progress.finish();
+    runner.process_chunk(pending)?;
+    runner.progress.finish();
 
+    let Runner {
+        engine,
+        writers,
+        entries,
+        mut timings,
+        engine_sentences,
+        ..
+    } = runner;
     let t = Instant::now();
     for writer in writers {
         writer.finish()?;
@@ -412,121 +407,128 @@ fn find_counterpart(dir: &Path, rel: &str) -> Option<(String, PathBuf)> {
     })
 }
 
-/// Translates the distinct sentences of `chunk` in shared batches (through the
-/// cache), then writes each file's translation and pairs. Returns how many
-/// sentences the engine translated.
-#[allow(clippy::too_many_arguments)]
-fn process_chunk(
-    opts: &RunOptions,
-    engine: &mut dyn Engine,
-    cache: &mut cache::TranslationCache,
-    writers: &mut [CorpusWriter],
-    chunk: Vec<Article>,
-    entries: &mut Vec<FileEntry>,
-    timings: &mut Timings,
-    progress: &mut Progress,
-) -> anyhow::Result<usize> {
-    let (from, to) = engine.direction();
-    // Distinct normalised sentences in order of first appearance.
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut distinct: Vec<String> = Vec::new();
-    for article in &chunk {
-        if let Prepared::Translate { paragraphs, .. } = &article.prepared {
-            for sentence in paragraphs.iter().flatten() {
-                let norm = cache::normalize(sentence);
-                index.entry(norm.clone()).or_insert_with(|| {
-                    distinct.push(norm);
-                    distinct.len() - 1
-                });
+/// What a run carries from chunk to chunk.
+struct Runner<'a> {
+    opts: &'a RunOptions,
+    engine: &'a mut dyn Engine,
+    cache: cache::TranslationCache,
+    writers: Vec<CorpusWriter>,
+    entries: Vec<FileEntry>,
+    timings: Timings,
+    progress: Progress,
+    /// Sentences the engine translated (the rest came from the cache).
+    engine_sentences: usize,
+}
+
+impl Runner<'_> {
+    /// Translates the distinct sentences of `chunk` in shared batches (through the
+    /// cache), then writes each file's translation and pairs.
+    fn process_chunk(&mut self, chunk: Vec<Article>) -> anyhow::Result<()> {
+        let (from, to) = self.engine.direction();
+        // Distinct normalised sentences in order of first appearance.
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut distinct: Vec<String> = Vec::new();
+        for article in &chunk {
+            if let Prepared::Translate { paragraphs, .. } = &article.prepared {
+                for sentence in paragraphs.iter().flatten() {
+                    let norm = cache::normalize(sentence);
+                    index.entry(norm.clone()).or_insert_with(|| {
+                        distinct.push(norm);
+                        distinct.len() - 1
+                    });
+                }
             }
         }
-    }
-    let keys: Vec<String> = distinct.iter().map(|s| cache.key(s)).collect();
-    let mut translated = 0;
-    let t = Instant::now();
-    for batch in batch::length_sorted_batches(&distinct, opts.batch_size, opts.max_batch_tokens) {
-        let todo: Vec<usize> = batch
-            .into_iter()
-            .filter(|&i| cache.get(&keys[i]).is_none())
-            .collect();
-        if todo.is_empty() {
-            continue;
-        }
-        let sources: Vec<String> = todo.iter().map(|&i| distinct[i].clone()).collect();
-        let outputs = engine.translate(&sources)?;
-        if outputs.len() != sources.len() {
-            anyhow::bail!(
-                "the engine returned {} translations for {} sentences",
-                outputs.len(),
-                sources.len()
-            );
-        }
-        translated += todo.len();
-        cache.insert_batch(todo.iter().map(|&i| keys[i].clone()).collect(), outputs)?;
-    }
-    timings.translate_s += t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    for mut article in chunk {
-        if let Prepared::Translate {
-            paragraphs,
-            counterpart,
-        } = &article.prepared
+        let keys: Vec<String> = distinct.iter().map(|s| self.cache.key(s)).collect();
+        let mut translated = 0;
+        let t = Instant::now();
+        for batch in batch::length_sorted_batches(&distinct, self.opts.batch_size, self.opts.max_batch_tokens)
         {
-            let translations = paragraphs
-                .iter()
-                .map(|paragraph| {
-                    paragraph
-                        .iter()
-                        .map(|s| {
-                            let key = &keys[index[&cache::normalize(s)]];
-                            cache
-                                .get(key)
-                                .map(str::to_string)
-                                .context("a translation is missing from the cache")
-                        })
-                        .collect::<anyhow::Result<Vec<String>>>()
-                })
-                .collect::<anyhow::Result<Vec<Vec<String>>>>()?;
-            let pairs = match counterpart {
-                None => {
-                    let rel_out = translated_path(&article.rel);
-                    let path = opts.output.join(&rel_out);
-                    let text = render(&translations, to);
-                    crate::fsio::write_atomic(&path, text.as_bytes())
-                        .with_context(|| path.display().to_string())?;
-                    article.entry.output = Some(rel_out);
-                    translation_pairs(&article.rel, (from, to), paragraphs, &translations)
-                }
-                Some(target) => {
-                    let source = paragraphs.concat();
-                    let mt = translations.concat();
-                    match aligned_pairs(&article.rel, (from, to), &source, &mt, target) {
-                        Ok(pairs) => pairs,
-                        Err(e) => {
-                            eprintln!(
-                                "bitext: {}: cannot align: {e}",
-                                opts.input.join(&article.rel).display()
-                            );
-                            article.entry.status = Status::Failed;
-                            article.entry.reason = Some(format!("cannot align: {e}"));
-                            Vec::new()
+            let todo: Vec<usize> = batch
+                .into_iter()
+                .filter(|&i| self.cache.get(&keys[i]).is_none())
+                .collect();
+            if todo.is_empty() {
+                continue;
+            }
+            let sources: Vec<String> = todo.iter().map(|&i| distinct[i].clone()).collect();
+            let outputs = self.engine.translate(&sources)?;
+            if outputs.len() != sources.len() {
+                anyhow::bail!(
+                    "the engine returned {} translations for {} sentences",
+                    outputs.len(),
+                    sources.len()
+                );
+            }
+            translated += todo.len();
+            self.cache
+                .insert_batch(todo.iter().map(|&i| keys[i].clone()).collect(), outputs)?;
+        }
+        self.timings.translate_s += t.elapsed().as_secs_f64();
+
+        let t = Instant::now();
+        for mut article in chunk {
+            if let Prepared::Translate {
+                paragraphs,
+                counterpart,
+            } = &article.prepared
+            {
+                let translations = paragraphs
+                    .iter()
+                    .map(|paragraph| {
+                        paragraph
+                            .iter()
+                            .map(|s| {
+                                let key = &keys[index[&cache::normalize(s)]];
+                                self.cache
+                                    .get(key)
+                                    .map(str::to_string)
+                                    .context("a translation is missing from the cache")
+                            })
+                            .collect::<anyhow::Result<Vec<String>>>()
+                    })
+                    .collect::<anyhow::Result<Vec<Vec<String>>>>()?;
+                let pairs = match counterpart {
+                    None => {
+                        let rel_out = translated_path(&article.rel);
+                        let path = self.opts.output.join(&rel_out);
+                        let text = render(&translations, to);
+                        crate::fsio::write_atomic(&path, text.as_bytes())
+                            .with_context(|| path.display().to_string())?;
+                        article.entry.output = Some(rel_out);
+                        translation_pairs(&article.rel, (from, to), paragraphs, &translations)
+                    }
+                    Some(target) => {
+                        let source = paragraphs.concat();
+                        let mt = translations.concat();
+                        match aligned_pairs(&article.rel, (from, to), &source, &mt, target) {
+                            Ok(pairs) => pairs,
+                            Err(e) => {
+                                eprintln!(
+                                    "bitext: {}: cannot align: {e}",
+                                    self.opts.input.join(&article.rel).display()
+                                );
+                                article.entry.status = Status::Failed;
+                                article.entry.reason = Some(format!("cannot align: {e}"));
+                                Vec::new()
+                            }
                         }
                     }
+                };
+                for pair in &pairs {
+                    for writer in self.writers.iter_mut() {
+                        writer.write(pair)?;
+                    }
                 }
-            };
-            for pair in &pairs {
-                for writer in writers.iter_mut() {
-                    writer.write(pair)?;
-                }
+                article.entry.pairs = pairs.len();
             }
-            article.entry.pairs = pairs.len();
+            self.progress.file_done(article.entry.sentences);
+            self.entries.push(article.entry);
         }
-        progress.file_done(article.entry.sentences);
-        entries.push(article.entry);
+        self.timings.write_s += t.elapsed().as_secs_f64();
+        self.engine_sentences += translated;
+        Ok(())
     }
-    timings.write_s += t.elapsed().as_secs_f64();
-    Ok(translated)
 }
 
 /// Joins translated sentences as running text: without spaces in Chinese, with

@@ -1,1 +1,429 @@
 //! Sentence alignment: pairing the sentences of an article with those of its translation.
+//!
+//! The aligner scores beads (m source sentences paired with n target sentences, either
+//! side possibly empty) with a weighted sum of
+//! - a Gale-Church length term on characters, the ratio estimated per document;
+//! - a lexical term: TF-IDF cosine between a translation of one side and the other
+//!   side, merged beads compared on their concatenations ([`lexical`]);
+//! - model-free anchors: numbers, Latin names in Chinese, quotes, question marks
+//!   ([`anchors`]);
+//! - per-bead costs that make skips and large beads earn their place;
+//!
+//! and finds the best bead sequence in two passes, as Bertalign does: 1-1 anchors in a
+//! band around the length diagonal, then the full bead search in a narrow window
+//! around the anchors ([`window`], [`search`]). Without anchors the band is searched.
+
+pub mod anchors;
+pub mod filter;
+pub mod ladder;
+pub mod length;
+pub mod lexical;
+pub mod search;
+pub mod window;
+
+use crate::text::Lang;
+use anchors::Anchors;
+use length::{char_len, LengthModel};
+use lexical::{Features, Lexical, Overlap};
+use search::{best_path, shapes};
+use std::ops::Range;
+use window::{Banded, Window};
+
+/// Weights of the bead score terms and the bead costs. Defaults were tuned on mac-dev
+/// (see `scripts/align/tune.py`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// Weight of the Gale-Church log-probability.
+    pub length: f64,
+    /// Weight of the lexical cosine.
+    pub lexical: f64,
+    /// Weight of the chrF-like character n-gram overlap F-score ([`lexical::Overlap`]).
+    pub overlap: f64,
+    /// How much of the mean lexical cosine of the bead's neighbours (the same bead
+    /// with one side moved to the adjacent block of sentences) is subtracted from its own: a margin, as
+    /// in Bertalign and LASER, that discounts sentences similar to everything nearby.
+    pub neighbours: f64,
+    /// Weight of the anchor agreement (−1..1).
+    pub anchors: f64,
+    /// Cost of a sentence left unaligned (0-1 or 1-0 bead).
+    pub skip: f64,
+    /// Cost of every bead that pairs sentences (negative values favour merges).
+    pub bead: f64,
+    /// Cost of every sentence in a bead beyond the second.
+    pub merge: f64,
+    /// Extra cost of beads with two or more sentences on both sides (2-2, 2-3, 3-2).
+    pub crossing: f64,
+    /// Gale-Church variance s², in source characters.
+    pub variance: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            length: 0.08,
+            lexical: 2.0,
+            overlap: 0.5,
+            neighbours: 0.0,
+            anchors: 0.05,
+            skip: 0.2,
+            bead: 0.0,
+            merge: 0.02,
+            crossing: 0.1,
+            variance: 6.8,
+        }
+    }
+}
+
+/// Search settings and score weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlignConfig {
+    /// Most sentences in one bead, both sides together (5 allows 1-4 and 4-1).
+    pub max_bead: usize,
+    /// Least half-width of the first-pass band, in target sentences; long documents
+    /// get max(n, m)/50.
+    pub band: usize,
+    /// How far the second-pass window reaches beyond the anchor rectangles.
+    pub margin: usize,
+    /// Lexical cosine a 1-1 bead needs to become an anchor.
+    pub anchor_threshold: f64,
+    /// Lexical feature sets.
+    pub features: Vec<Features>,
+    /// Score weights.
+    pub weights: Weights,
+}
+
+impl Default for AlignConfig {
+    fn default() -> Self {
+        AlignConfig {
+            max_bead: 5,
+            band: 30,
+            margin: 8,
+            anchor_threshold: 0.3,
+            features: lexical::DEFAULT_FEATURES.to_vec(),
+            weights: Weights::default(),
+        }
+    }
+}
+
+/// One side of a document pair.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    /// The sentences, in order.
+    pub sentences: &'a [String],
+    /// Their language.
+    pub lang: Lang,
+    /// A translation into the other side's language, one line per sentence.
+    pub translation: Option<&'a [String]>,
+}
+
+/// An aligned bead with its score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bead {
+    /// Source sentence indices (empty for a target sentence with no counterpart).
+    pub src: Range<usize>,
+    /// Target sentence indices (empty for a source sentence with no counterpart).
+    pub tgt: Range<usize>,
+    /// How well the sides match: the lexical cosine when a translation is known,
+    /// otherwise the length-model probability; 0 for unaligned sentences.
+    pub score: f64,
+}
+
+/// The alignment of one document pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    /// Beads covering every sentence of both sides, in order.
+    pub beads: Vec<Bead>,
+    /// Number of first-pass anchors the second pass was built around.
+    pub anchors: usize,
+    /// Grid cells the second pass searched (a measure of its time and memory).
+    pub cells: usize,
+}
+
+impl Alignment {
+    /// Source sentences in 1-0 beads.
+    pub fn unaligned_src(&self) -> usize {
+        self.beads
+            .iter()
+            .filter(|b| b.tgt.is_empty())
+            .map(|b| b.src.len())
+            .sum()
+    }
+
+    /// Target sentences in 0-1 beads.
+    pub fn unaligned_tgt(&self) -> usize {
+        self.beads
+            .iter()
+            .filter(|b| b.src.is_empty())
+            .map(|b| b.tgt.len())
+            .sum()
+    }
+}
+
+/// Why a document pair could not be aligned.
+#[derive(Debug, thiserror::Error)]
+pub enum AlignError {
+    /// A translation does not have one line per sentence.
+    #[error("the {side} translation has {got} lines for {want} sentences")]
+    TranslationLength {
+        /// `source` or `target`.
+        side: &'static str,
+        /// Lines in the translation.
+        got: usize,
+        /// Sentences on that side.
+        want: usize,
+    },
+    /// `max_bead` is below 2: not even a 1-1 bead fits.
+    #[error("--max-bead must be at least 2 (got {0})")]
+    MaxBead(usize),
+}
+
+/// Lexical similarity of the two sides, from whichever texts share a language.
+struct LexicalTerm {
+    tables: Vec<Lexical>,
+    overlaps: Vec<Overlap>,
+}
+
+impl LexicalTerm {
+    /// Compares the texts that share a language: both sides when they do, otherwise
+    /// each available translation with the other side. `overlap` adds the F-score.
+    fn new(
+        src: &Side,
+        tgt: &Side,
+        features: &[Features],
+        reach: &[Range<usize>],
+        span: usize,
+        overlap: bool,
+    ) -> Option<Self> {
+        let mut comparable: Vec<(&[String], &[String])> = Vec::new();
+        if src.lang == tgt.lang {
+            comparable.push((src.sentences, tgt.sentences));
+        } else {
+            if let Some(mt) = src.translation {
+                comparable.push((mt, tgt.sentences));
+            }
+            if let Some(mt) = tgt.translation {
+                comparable.push((src.sentences, mt));
+            }
+        }
+        if comparable.is_empty() {
+            return None;
+        }
+        Some(LexicalTerm {
+            tables: comparable
+                .iter()
+                .map(|(a, b)| Lexical::new(a, b, features, reach, span))
+                .collect(),
+            overlaps: if overlap {
+                comparable.iter().map(|(a, b)| Overlap::new(a, b, span)).collect()
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    fn fscore(&self, src: Range<usize>, tgt: Range<usize>) -> f64 {
+        let sum: f32 = self
+            .overlaps
+            .iter()
+            .map(|o| o.fscore(src.clone(), tgt.clone()))
+            .sum();
+        f64::from(sum) / self.overlaps.len().max(1) as f64
+    }
+
+    fn cosine(&self, src: Range<usize>, tgt: Range<usize>) -> f64 {
+        let sum: f32 = self
+            .tables
+            .iter()
+            .map(|t| t.cosine(src.clone(), tgt.clone()))
+            .sum();
+        f64::from(sum) / self.tables.len() as f64
+    }
+}
+
+/// Everything that scores a bead of one document pair.
+struct Scorer<'a> {
+    weights: &'a Weights,
+    length: LengthModel,
+    src_lens: Vec<usize>,
+    tgt_lens: Vec<usize>,
+    lexical: Option<LexicalTerm>,
+    anchors: Anchors,
+}
+
+impl Scorer<'_> {
+    /// The bead's contribution to the path score.
+    fn score(&self, src: Range<usize>, tgt: Range<usize>) -> f64 {
+        let w = self.weights;
+        let (a, b) = (src.len(), tgt.len());
+        if a == 0 || b == 0 {
+            return -w.skip * (a + b) as f64;
+        }
+        let (ls, lt) = (
+            self.src_lens[src.clone()].iter().sum(),
+            self.tgt_lens[tgt.clone()].iter().sum(),
+        );
+        let mut s = w.length * self.length.log_prob(ls, lt);
+        if let Some(lex) = &self.lexical {
+            let own = lex.cosine(src.clone(), tgt.clone());
+            let margin = if w.neighbours != 0.0 {
+                own - w.neighbours * self.neighbour_mean(lex, &src, &tgt)
+            } else {
+                own
+            };
+            s += w.lexical * margin;
+            if w.overlap != 0.0 {
+                s += w.overlap * lex.fscore(src.clone(), tgt.clone());
+            }
+        }
+        s += w.anchors * f64::from(self.anchors.agreement(src, tgt));
+        let cost = w.bead
+            + w.merge * (a + b).saturating_sub(2) as f64
+            + if a > 1 && b > 1 { w.crossing } else { 0.0 };
+        s - cost
+    }
+
+    /// Mean lexical cosine of the bead with either side moved to its adjacent block.
+    fn neighbour_mean(&self, lex: &LexicalTerm, src: &Range<usize>, tgt: &Range<usize>) -> f64 {
+        let (n, m) = (self.src_lens.len(), self.tgt_lens.len());
+        // Shift by the range's own length: the adjacent block, not an overlapping one.
+        let shift = |r: &Range<usize>, up: bool, len: usize| -> Option<Range<usize>> {
+            let k = r.len();
+            if up {
+                (r.end + k <= len).then(|| r.start + k..r.end + k)
+            } else {
+                (r.start >= k).then(|| r.start - k..r.end - k)
+            }
+        };
+        let mut sum = 0.0;
+        let mut count = 0;
+        for up in [false, true] {
+            if let Some(s) = shift(src, up, n) {
+                sum += lex.cosine(s, tgt.clone());
+                count += 1;
+            }
+            if let Some(t) = shift(tgt, up, m) {
+                sum += lex.cosine(src.clone(), t);
+                count += 1;
+            }
+        }
+        if count == 0 {
+            0.0
+        } else {
+            sum / count as f64
+        }
+    }
+
+    /// The score reported with a bead.
+    fn report(&self, src: Range<usize>, tgt: Range<usize>) -> f64 {
+        if src.is_empty() || tgt.is_empty() {
+            return 0.0;
+        }
+        match &self.lexical {
+            Some(lex) => lex.cosine(src, tgt),
+            None => self
+                .length
+                .prob(self.src_lens[src].iter().sum(), self.tgt_lens[tgt].iter().sum()),
+        }
+    }
+}
+
+/// Aligns the sentences of `src` and `tgt`.
+pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, AlignError> {
+    if config.max_bead < 2 {
+        return Err(AlignError::MaxBead(config.max_bead));
+    }
+    for (side, name) in [(src, "source"), (tgt, "target")] {
+        if let Some(t) = side.translation {
+            if t.len() != side.sentences.len() {
+                return Err(AlignError::TranslationLength {
+                    side: name,
+                    got: t.len(),
+                    want: side.sentences.len(),
+                });
+            }
+        }
+    }
+    let (n, m) = (src.sentences.len(), tgt.sentences.len());
+    let src_lens: Vec<usize> = src.sentences.iter().map(|s| char_len(s)).collect();
+    let tgt_lens: Vec<usize> = tgt.sentences.iter().map(|s| char_len(s)).collect();
+    let band = Window::band(&src_lens, &tgt_lens, config.band.max(n.max(m) / 50));
+    let anchor_cells = find_anchors(src, tgt, &band, config);
+    let window = if anchor_cells.is_empty() {
+        band
+    } else {
+        Window::around_anchors(&anchor_cells, &band, config.margin)
+    };
+    let span = config.max_bead - 1;
+    let scorer = Scorer {
+        weights: &config.weights,
+        length: LengthModel::estimate(&src_lens, &tgt_lens, config.weights.variance),
+        lexical: LexicalTerm::new(
+            src,
+            tgt,
+            &config.features,
+            &window.sentence_reach(span, span),
+            span,
+            config.weights.overlap != 0.0,
+        ),
+        anchors: Anchors::new(src.sentences, src.lang, tgt.sentences, tgt.lang),
+        src_lens,
+        tgt_lens,
+    };
+    let path = best_path(&window, &shapes(config.max_bead), |s, t| scorer.score(s, t));
+    let beads = path
+        .into_iter()
+        .map(|span| Bead {
+            score: scorer.report(span.src.clone(), span.tgt.clone()),
+            src: span.src,
+            tgt: span.tgt,
+        })
+        .collect();
+    Ok(Alignment {
+        beads,
+        anchors: anchor_cells.len(),
+        cells: window.cells(),
+    })
+}
+
+/// First pass: 1-1 beads on the best path through `band` (1-1 beads scored by their
+/// lexical cosine minus the threshold, skips free) that are also the mutual best match
+/// of their two sentences within the band. Returns grid cells after each anchor.
+fn find_anchors(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> Vec<(usize, usize)> {
+    let words = [Features::WordPrefixes { len: 5 }];
+    let reach = band.sentence_reach(1, 0);
+    let Some(lex) = LexicalTerm::new(src, tgt, &words, &reach, 1, false) else {
+        return Vec::new();
+    };
+    let mut sim = Banded::new(&reach, 0.0f64);
+    for (s, first, row) in sim.rows_mut() {
+        for (k, cell) in row.iter_mut().enumerate() {
+            *cell = lex.cosine(s..s + 1, first + k..first + k + 1);
+        }
+    }
+    let mut row_best = vec![0.0f64; src.sentences.len()];
+    let mut col_best = vec![0.0f64; tgt.sentences.len()];
+    for (s, r) in reach.iter().enumerate() {
+        for t in r.clone() {
+            let v = sim.get(s, t).copied().unwrap_or(0.0);
+            row_best[s] = row_best[s].max(v);
+            col_best[t] = col_best[t].max(v);
+        }
+    }
+    let threshold = config.anchor_threshold;
+    let path = best_path(band, &[(0, 1), (1, 0), (1, 1)], |s, t| {
+        if s.is_empty() || t.is_empty() {
+            0.0
+        } else {
+            sim.get(s.start, t.start)
+                .map_or(f64::NEG_INFINITY, |v| v - threshold)
+        }
+    });
+    path.into_iter()
+        .filter(|b| b.src.len() == 1 && b.tgt.len() == 1)
+        .filter(|b| {
+            let v = sim.get(b.src.start, b.tgt.start).copied().unwrap_or(0.0);
+            v >= threshold && v >= row_best[b.src.start] && v >= col_best[b.tgt.start]
+        })
+        .map(|b| (b.src.end, b.tgt.end))
+        .collect()
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Coordinate-descent tuning of `bitext align` weights on mac-dev (strict F1).
+
+usage: tune.py BITEXT_BINARY [--length-only] [--rounds N]
+
+Runs `bitext align --src-dir zh --tgt-dir en --lines --format ladder` (MT from the
+`.trans` files) or, with --length-only, one pair at a time without translations, and
+scores with `bitext eval align` (Vecalign's score.py). Prints every improvement and the best flags at the end.
+"""
+import argparse
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+MAC = Path(__file__).resolve().parents[2] / "../shared/data/mac-dev"
+
+GRID = {
+    "--length-weight": [0.02, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5],
+    "--lexical-weight": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0],
+    "--overlap-weight": [0.0, 0.25, 0.5, 0.75, 1.0],
+    "--neighbour-weight": [0.0, 0.2, 0.4],
+    "--anchor-weight": [0.0, 0.05, 0.1, 0.2, 0.4],
+    "--skip-cost": [0.2, 0.4, 0.6, 0.8, 1.0, 1.5, 2.0],
+    "--bead-cost": [-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3],
+    "--merge-cost": [0.0, 0.02, 0.05, 0.1, 0.2],
+    "--crossing-cost": [0.0, 0.05, 0.1, 0.2, 0.4],
+    "--variance": [3.0, 5.0, 6.8, 10.0, 15.0],
+}
+
+
+def run(binary, flags, length_only):
+    with tempfile.TemporaryDirectory() as out:
+        out = Path(out)
+        if length_only:
+            for zh in sorted((MAC / "zh").glob("[0-9][0-9][0-9]")):
+                subprocess.run([binary, "-q", "align", str(zh), str(MAC / "en" / zh.name), "--lines",
+                                "--format", "ladder", "-o", str(out / f"{zh.name}.align"), *flags],
+                               check=True)
+        else:
+            subprocess.run([binary, "-q", "align", "--src-dir", str(MAC / "zh"), "--tgt-dir",
+                            str(MAC / "en"), "--lines", "--format", "ladder", "-o", str(out), *flags],
+                           check=True)
+        scores = subprocess.run([binary, "eval", "align", "--gold", str(MAC / "gold"), "--test", str(out),
+                                 "--json"], check=True, capture_output=True, text=True).stdout
+        return json.loads(scores)["f1_strict"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--length-only", action="store_true")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--only", nargs="*", help="flags to tune (default: all)")
+    ap.add_argument("--start", default="", help="flags to start from, e.g. '--skip-cost 0.2'")
+    args = ap.parse_args()
+    grid = {k: v for k, v in GRID.items() if not args.only or k in args.only}
+    start = args.start.split()
+    current = {k: float(v) for k, v in zip(start[::2], start[1::2])}
+    flags = lambda d: [x for k, v in d.items() for x in (k, str(v))]
+    best = run(args.binary, flags(current), args.length_only)
+    print(f"start: strict F1 {best:.4f}", flush=True)
+    for _ in range(args.rounds):
+        improved = False
+        for name, values in grid.items():
+            for v in values:
+                trial = dict(current, **{name: v})
+                f = run(args.binary, flags(trial), args.length_only)
+                if f > best + 1e-9:
+                    best, current, improved = f, trial, True
+                    print(f"{best:.4f} {' '.join(flags(current))}", flush=True)
+        if not improved:
+            break
+    print(f"best strict F1 {best:.4f} with: {' '.join(flags(current))}")
+
+
+if __name__ == "__main__":
+    main()

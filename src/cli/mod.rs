@@ -9,6 +9,7 @@ use std::process::ExitCode;
 pub mod align;
 pub mod clean;
 pub mod convert;
+pub mod embed;
 pub mod eval;
 pub mod merge;
 pub mod run;
@@ -45,6 +46,8 @@ pub enum Command {
     Translate(translate::Args),
     /// Align the sentences of two texts into a parallel corpus.
     Align(align::Args),
+    /// Print sentence embeddings (JSONL or NumPy) for inspection.
+    Embed(embed::Args),
     /// Score translations (BLEU, chrF) or alignments (precision, recall, F1).
     Eval(eval::Args),
     /// Translate a folder of articles into translations, a corpus and a manifest (resumable, shardable).
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Translate(args) => translate::run(args),
         Command::Align(args) => align::run(args),
+        Command::Embed(args) => embed::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Run(args) => run::run(args),
         Command::Merge(args) => merge::run(args),

@@ -61,6 +61,8 @@ pub struct PypiPart {
 const BUILTIN: &[&str] = &[
     include_str!("../../models/opus-mt-en-zh.toml"),
     include_str!("../../models/opus-mt-zh-en.toml"),
+    include_str!("../../models/e5-small.toml"),
+    include_str!("../../models/labse.toml"),
 ];
 
 /// Every manifest bitext ships.

@@ -39,13 +39,16 @@ pub fn load_embedder(spec: &str, device: &Device) -> Result<Box<dyn SentenceEmbe
     };
     // The offline copy first: it needs no network and is what the fetch script installs.
     if let Some(container) = manifest.pypi.iter().find(|p| p.file.ends_with(".bin")) {
-        let file = cache_dir().join(&container.file);
+        let file = cache_dir().join(&manifest.name).join(&container.file);
         if file.is_file() {
             return load_container(&file, device).with_context(|| format!("{}: cannot load", file.display()));
         }
     }
     let Some(source) = &manifest.hub else {
-        bail!("{spec}: model not found in {}; {HINT}", cache_dir().display());
+        bail!(
+            "{spec}: model not found in {}; {HINT}",
+            cache_dir().join(spec).display()
+        );
     };
     let files: Vec<&str> = source.files.iter().map(String::as_str).collect();
     let paths = hub::fetch(&source.repo, &source.revision, &files, HINT)?;

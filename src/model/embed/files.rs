@@ -20,7 +20,7 @@ const E5_PREFIX: &str = "query: ";
 const HINT: &str = "run scripts/fetch-models.sh (offline copy of e5-small) or pass --embed-model DIR";
 
 /// Loads an embedding model on `device`. `spec` is a model name (`e5-small`,
-/// `labse`), a directory in Hugging Face layout (`config.json`, `tokenizer.json`,
+/// `labse`: the offline copy in `cache_dir()/<name>/` first, then the hub), a directory in Hugging Face layout (`config.json`, `tokenizer.json`,
 /// `model.safetensors`, optionally sentence-transformers' `1_Pooling/` and
 /// `2_Dense/`), or an E5S1 container file with `tokenizer.json` (or
 /// `e5-small-tokenizer.json`) beside it.

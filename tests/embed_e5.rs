@@ -8,7 +8,7 @@ use candle_core::Device;
 
 /// The e5-small embedder from the bitext cache, or `None` with a visible notice.
 fn cached_e5() -> Option<Box<dyn SentenceEmbedder>> {
-    let file = bitext::model::cache_dir().join("e5-small-q4.bin");
+    let file = bitext::model::cache_dir().join("e5-small/e5-small-q4.bin");
     if !file.is_file() {
         eprintln!(
             "SKIPPED: {} is not present (run scripts/fetch-models.sh)",

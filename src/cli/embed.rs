@@ -38,6 +38,10 @@ pub struct Args {
     /// Where the model runs.
     #[arg(long, value_enum, default_value_t = DeviceKind::Cpu)]
     pub device: DeviceKind,
+
+    /// CPU threads for the matrix kernels (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }
 
 /// Runs `bitext embed`.
@@ -48,9 +52,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("{}: cannot read as UTF-8 text", args.file.display()))?;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    if args.threads > 0 {
+        // candle sizes its thread pool from this variable; set before any work starts.
+        std::env::set_var("RAYON_NUM_THREADS", args.threads.to_string());
+    }
     let device = args.device.open()?;
     let embedder = load_embedder(&args.embed_model, &device)?;
+    let start = std::time::Instant::now();
     let vectors = embedder.embed(&lines)?;
+    let seconds = start.elapsed().as_secs_f64();
+    tracing::info!(
+        "embedded {} lines in {seconds:.2} s ({:.1} lines/s)",
+        lines.len(),
+        lines.len() as f64 / seconds.max(1e-9)
+    );
     let bytes = match args.format {
         Format::Jsonl => jsonl(&lines, &vectors)?,
         Format::Npy => npy(&vectors, embedder.dim()),

@@ -15,9 +15,10 @@
 //! BERT expects.
 
 use anyhow::{bail, ensure, Context, Result};
-use candle_core::quantized::{ggml_file::qtensor_from_ggml, GgmlDType};
+use candle_core::quantized::{GgmlDType, QStorage, QTensor};
 use candle_core::{Device, Tensor};
 use candle_transformers::models::bert::{Config, HiddenAct};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Element type of one stored tensor.
@@ -278,23 +279,18 @@ fn load_tensor(bytes: &[u8], name: &str, e: &Entry, dims: &[usize], device: &Dev
                 dims.len() == 2 && dims[1].is_multiple_of(32),
                 "tensor {name}: Q4_0 rows must be whole blocks"
             );
-            // candle reinterprets the bytes as 2-byte-aligned blocks: copy into an
-            // aligned buffer first so any file offset is safe.
-            let aligned: Vec<u16> = data
-                .chunks_exact(2)
-                .map(|c| u16::from_ne_bytes([c[0], c[1]]))
-                .collect();
-            let raw = &bytemuck_u16(&aligned)[..data.len()];
-            let q = qtensor_from_ggml(GgmlDType::Q4_0, raw, dims.to_vec(), &Device::Cpu)?;
+            // candle reinterprets the bytes as blocks with an f16 field: hand it a
+            // fresh heap copy (malloc aligns it) rather than a slice at any file offset.
+            let owned = data.to_vec();
+            ensure!(
+                owned.as_ptr().align_offset(std::mem::align_of::<u16>()) == 0,
+                "tensor {name}: unaligned buffer"
+            );
+            let storage = QStorage::from_data(Cow::Owned(owned), &Device::Cpu, GgmlDType::Q4_0)?;
+            let q = QTensor::new(storage, dims.to_vec())?;
             Ok(q.dequantize(&Device::Cpu)?.to_device(device)?)
         }
     }
-}
-
-/// The bytes of a `u16` buffer (which is 2-byte aligned, unlike a `&[u8]` slice).
-fn bytemuck_u16(words: &[u16]) -> &[u8] {
-    // SAFETY: u8 has no alignment or validity requirements; the length is exact.
-    unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), std::mem::size_of_val(words)) }
 }
 
 fn bert_config(h: &Header) -> Config {

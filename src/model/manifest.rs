@@ -58,7 +58,11 @@ pub struct PypiPart {
 }
 
 /// The manifests shipped in `models/`, compiled into the binary.
-const BUILTIN: &[&str] = &[];
+const BUILTIN: &[&str] = &[
+    include_str!("../../models/qwen2.5-1.5b-instruct.toml"),
+    include_str!("../../models/qwen2.5-coder-0.5b.toml"),
+    include_str!("../../models/qwen2.5-coder-1.5b.toml"),
+];
 
 /// Every manifest bitext ships.
 pub fn builtin() -> Vec<Manifest> {

@@ -14,6 +14,11 @@ use std::time::Instant;
 #[test]
 #[ignore = "benchmark; run by scripts/bench/qwen_wmt21.sh"]
 fn translate_wmt21_head() {
+    // RUST_LOG=bitext=debug shows the raw answers before clean-up.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
     let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("set {k}"));
     let pair = var("QWEN_BENCH_PAIR");
     let (from, to) = pair.split_once('-').expect("QWEN_BENCH_PAIR is like en-zh");

@@ -103,7 +103,6 @@ pub struct QwenEngine {
     stop: Vec<u32>,
     length_cap: (f32, usize),
     max_new_tokens: Option<usize>,
-    threads: Option<rayon::ThreadPool>,
     signature: String,
     defects: DefectCounts,
 }
@@ -128,11 +127,12 @@ pub struct DefectCounts {
 impl QwenEngine {
     /// Loads the GGUF at `path` and prepares the prompts for `opts.from` → `opts.to`.
     pub fn load(path: &Path, opts: &EngineOptions) -> Result<Self> {
-        let threads = opts
-            .threads
-            .map(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build())
-            .transpose()
-            .context("cannot start the compute threads")?;
+        if let Some(n) = opts.threads {
+            // candle sizes its compute pools from these variables when it first uses them,
+            // so this holds for the first engine of the process.
+            std::env::set_var("CANDLE_NUM_THREADS", n.to_string());
+            std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+        }
         let device = opts.device.open()?;
         let mut file =
             std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
@@ -140,7 +140,7 @@ impl QwenEngine {
             .map_err(|e| anyhow::anyhow!("{}: not a readable GGUF file ({e})", path.display()))?;
         let tokenizer =
             tokenizer::from_gguf(&content).with_context(|| format!("{}: bad tokenizer", path.display()))?;
-        let model = in_pool(&threads, || Qwen2::from_gguf(&content, &mut file, &device))
+        let model = Qwen2::from_gguf(&content, &mut file, &device)
             .with_context(|| format!("{}: cannot load the model", path.display()))?;
         let stop = ["<|im_end|>", "<|endoftext|>"]
             .iter()
@@ -153,18 +153,8 @@ impl QwenEngine {
             );
         }
         let prompts = [
-            prepare(
-                &model,
-                &tokenizer,
-                &threads,
-                Prompt::new(opts.from, opts.to, false),
-            )?,
-            prepare(
-                &model,
-                &tokenizer,
-                &threads,
-                Prompt::new(opts.from, opts.to, true),
-            )?,
+            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, false))?,
+            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, true))?,
         ];
         Ok(QwenEngine {
             signature: format!(
@@ -181,7 +171,6 @@ impl QwenEngine {
             stop,
             length_cap: opts.length_cap,
             max_new_tokens: opts.max_new_tokens,
-            threads,
             defects: DefectCounts::default(),
         })
     }
@@ -210,9 +199,12 @@ impl QwenEngine {
             out.push(next);
             logits = self.model.forward(&[next], &mut cache)?;
         }
-        self.tokenizer
+        let answer = self
+            .tokenizer
             .decode(&out, true)
-            .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))
+            .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))?;
+        tracing::debug!("qwen raw answer: {answer:?}");
+        Ok(answer)
     }
 
     /// Translates one sentence: the normal prompt, then once the strict one if the
@@ -243,15 +235,10 @@ impl QwenEngine {
 }
 
 /// Runs the prefix of `prompt` through the model and tokenizes its suffix.
-fn prepare(
-    model: &Qwen2,
-    tokenizer: &Tokenizer,
-    pool: &Option<rayon::ThreadPool>,
-    prompt: Prompt,
-) -> Result<PreparedPrompt> {
+fn prepare(model: &Qwen2, tokenizer: &Tokenizer, prompt: Prompt) -> Result<PreparedPrompt> {
     let mut prefix = KvCache::default();
     let ids = encode(tokenizer, &prompt.prefix)?;
-    in_pool(pool, || model.forward(&ids, &mut prefix))?;
+    model.forward(&ids, &mut prefix)?;
     Ok(PreparedPrompt {
         prefix,
         suffix: encode(tokenizer, &prompt.suffix)?,
@@ -267,14 +254,6 @@ pub fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
         .to_vec())
 }
 
-/// Runs `f` on the engine's own thread pool when `--threads` was given.
-fn in_pool<T: Send>(pool: &Option<rayon::ThreadPool>, f: impl FnOnce() -> T + Send) -> T {
-    match pool {
-        Some(pool) => pool.install(f),
-        None => f(),
-    }
-}
-
 impl Engine for QwenEngine {
     fn direction(&self) -> (Lang, Lang) {
         (self.from, self.to)
@@ -285,11 +264,6 @@ impl Engine for QwenEngine {
     }
 
     fn translate(&mut self, sentences: &[String]) -> Result<Vec<String>> {
-        let pool = self.threads.take();
-        let result = in_pool(&pool, || {
-            sentences.iter().map(|s| self.translate_one(s)).collect()
-        });
-        self.threads = pool;
-        result
+        sentences.iter().map(|s| self.translate_one(s)).collect()
     }
 }

@@ -3,7 +3,8 @@
 //! be cloned after a shared prompt prefix and reused for every sentence that follows it.
 
 use anyhow::{Context, Result};
-use candle_core::quantized::{gguf_file, QMatMul};
+use candle_core::quantized::ggml_file::qtensor_from_ggml;
+use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Tensor, D};
 use std::io::{Read, Seek};
 
@@ -36,7 +37,7 @@ impl Config {
         };
         let arch = get("general.architecture")?.to_string()?;
         anyhow::ensure!(arch == "qwen2", "GGUF architecture is {arch:?}, not \"qwen2\"");
-        Ok(Config {
+        let config = Config {
             block_count: get("qwen2.block_count")?.to_u32()? as usize,
             embedding_length: get("qwen2.embedding_length")?.to_u32()? as usize,
             head_count: get("qwen2.attention.head_count")?.to_u32()? as usize,
@@ -47,7 +48,16 @@ impl Config {
                 Some(v) => v.to_f32()?,
                 None => 10_000.0,
             },
-        })
+        };
+        anyhow::ensure!(
+            config.head_count > 0
+                && config.head_count_kv > 0
+                && config.head_count.is_multiple_of(config.head_count_kv)
+                && config.embedding_length.is_multiple_of(config.head_count)
+                && config.head_dim().is_multiple_of(2),
+            "inconsistent attention shape in the GGUF metadata: {config:?}"
+        );
+        Ok(config)
     }
 
     fn head_dim(&self) -> usize {
@@ -90,11 +100,47 @@ impl<R: Read + Seek> Weights<'_, R> {
         Ok(self.qtensor(name)?.dequantize(self.device)?)
     }
 
-    fn qtensor(&mut self, name: &str) -> Result<candle_core::quantized::QTensor> {
-        self.ct
+    fn qtensor(&mut self, name: &str) -> Result<QTensor> {
+        let t = self
+            .ct
             .tensor(self.reader, name, self.device)
-            .with_context(|| format!("cannot read tensor {name}"))
+            .with_context(|| format!("cannot read tensor {name}"))?;
+        if t.dtype() == GgmlDType::Q5_0 {
+            return q5_0_as_q8_0(&t, self.device).with_context(|| format!("cannot convert tensor {name}"));
+        }
+        Ok(t)
     }
+}
+
+/// The same weights as Q8_0. llama.cpp stores rows whose length is not a multiple of 256
+/// (Qwen2.5-0.5B's width 896) as Q5_0, which candle multiplies with scalar code only;
+/// every Q5_0 value `d·(q - 16)` is exactly the Q8_0 value `d·q8` with `q8 = q - 16`, and
+/// both multiply against Q8_0-quantized activations, so the results are unchanged.
+pub fn q5_0_as_q8_0(t: &QTensor, device: &Device) -> Result<QTensor> {
+    const Q5_0_BLOCK: usize = 22; // f16 scale, 32 high bits, 16 bytes of low nibbles
+    let src = t.data()?;
+    let mut out = Vec::with_capacity(src.len() / Q5_0_BLOCK * 34);
+    for block in src.chunks_exact(Q5_0_BLOCK) {
+        let (scale, rest) = block.split_at(2);
+        let (high, low) = rest.split_at(4);
+        let high = u32::from_le_bytes([high[0], high[1], high[2], high[3]]);
+        let mut q = [0u8; 32];
+        for (j, &byte) in low.iter().enumerate() {
+            // As llama.cpp's dequantize_row_q5_0: bit j of `high` tops value j, bit j+16 value j+16.
+            let top_lo = (((high >> j) << 4) & 0x10) as u8;
+            let top_hi = ((high >> (j + 12)) & 0x10) as u8;
+            q[j] = ((byte & 0x0f) | top_lo).wrapping_sub(16);
+            q[j + 16] = ((byte >> 4) | top_hi).wrapping_sub(16);
+        }
+        out.extend_from_slice(scale);
+        out.extend_from_slice(&q);
+    }
+    Ok(qtensor_from_ggml(
+        GgmlDType::Q8_0,
+        &out,
+        t.shape().dims().to_vec(),
+        device,
+    )?)
 }
 
 /// Rotary position embedding tables (NeoX layout: halves rotated, not pairs).
@@ -326,7 +372,7 @@ fn causal_mask(seq: usize, start: usize, device: &Device) -> Result<Tensor> {
     Ok(Tensor::from_vec(mask, (seq, start + seq), device)?)
 }
 
-/// Index of the largest logit (greedy decoding); ties go to the lowest id.
+/// Index of the largest logit (greedy decoding).
 pub fn argmax(logits: &Tensor) -> Result<u32> {
     Ok(logits.argmax(D::Minus1)?.to_scalar::<u32>()?)
 }

@@ -111,13 +111,21 @@ pub fn clean_output(answer: &str, source: &str) -> String {
     };
     text = strip_label(&text).to_string();
     let source = source.trim();
-    for &(open, close) in QUOTES {
-        let wrapped = |s: &str| s.len() > 2 && s.starts_with(open) && s.ends_with(close);
-        if wrapped(&text) && !wrapped(source) {
-            let inner = &text[open.len_utf8()..text.len() - close.len_utf8()];
+    // A quoted source ("...", “...”, 「...」) gets a quoted translation, in whichever quotes.
+    let quoted = |s: &str| {
+        QUOTES
+            .iter()
+            .any(|&(open, close)| s.len() > 2 && s.starts_with(open) && s.ends_with(close))
+    };
+    if !quoted(source) {
+        for &(open, close) in QUOTES {
+            let Some(inner) = text.strip_prefix(open).and_then(|t| t.strip_suffix(close)) else {
+                continue;
+            };
             // Only a wrapper when it is the single pair: "a" and "b" keeps its quotes.
-            if !inner.contains(open) && !inner.contains(close) {
+            if !inner.is_empty() && !inner.contains(open) && !inner.contains(close) {
                 text = inner.trim().to_string();
+                break;
             }
         }
     }
@@ -145,10 +153,13 @@ pub enum Defect {
     WrongScript,
     /// The answer is (nearly) the source sentence again.
     CopiedSource,
+    /// An English answer with Chinese words left in it (small models code-switch).
+    LeftoverHan,
 }
 
 /// Checks a cleaned answer against the target language: non-empty, mostly in the target
-/// script (Han characters for zh, Latin letters for en), and not a copy of the source.
+/// script (Han characters for zh, Latin letters for en), not a copy of the source, and for
+/// English without any Han character.
 pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     if answer.trim().is_empty() {
         return Some(Defect::Empty);
@@ -172,6 +183,9 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     };
     if letters > 0 && squash(answer) == squash(source) {
         return Some(Defect::CopiedSource);
+    }
+    if to == Lang::En && han > 0 {
+        return Some(Defect::LeftoverHan);
     }
     None
 }

@@ -13,6 +13,7 @@ use crate::text::Lang;
 use crate::translate::{Engine, EngineOptions};
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::gguf_file;
+use candle_core::Tensor;
 use model::{KvCache, Qwen2};
 use prompt::{Defect, Prompt};
 use std::path::{Path, PathBuf};
@@ -111,6 +112,8 @@ pub struct QwenEngine {
 struct PreparedPrompt {
     prefix: KvCache,
     suffix: Vec<u32>,
+    /// Additive logit mask (0 or -inf per token) that rules tokens out, if any.
+    banned: Option<Tensor>,
 }
 
 /// How many answers were rejected, and how many still were after the retry.
@@ -136,8 +139,12 @@ impl QwenEngine {
         let device = opts.device.open()?;
         let mut file =
             std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-        let content = gguf_file::Content::read(&mut file)
-            .map_err(|e| anyhow::anyhow!("{}: not a readable GGUF file ({e})", path.display()))?;
+        let content = gguf_file::Content::read(&mut file).map_err(|e| {
+            // candle appends a backtrace to its message when RUST_BACKTRACE is set.
+            let reason = e.to_string();
+            let reason = reason.lines().next().unwrap_or_default().to_string();
+            anyhow::anyhow!("{}: not a readable GGUF file ({reason})", path.display())
+        })?;
         let tokenizer =
             tokenizer::from_gguf(&content).with_context(|| format!("{}: bad tokenizer", path.display()))?;
         let model = Qwen2::from_gguf(&content, &mut file, &device)
@@ -153,12 +160,20 @@ impl QwenEngine {
             );
         }
         let prompts = [
-            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, false))?,
-            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, true))?,
+            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, false), None)?,
+            prepare(
+                &model,
+                &tokenizer,
+                Prompt::new(opts.from, opts.to, true),
+                match opts.to {
+                    Lang::En => Some(han_mask(&tokenizer, model.vocab_size(), &device)?),
+                    Lang::Zh => None, // names and units stay in Latin script
+                },
+            )?,
         ];
         Ok(QwenEngine {
             signature: format!(
-                "qwen:{}|greedy|cap={}x+{}|prompt=v1",
+                "qwen:{}|greedy|cap={}x+{}|prompt=v1|retry=strict",
                 path.file_name().unwrap_or_default().to_string_lossy(),
                 opts.length_cap.0,
                 opts.length_cap.1
@@ -192,6 +207,9 @@ impl QwenEngine {
         let mut logits = self.model.forward(&input, &mut cache)?;
         let mut out = Vec::new();
         while out.len() < cap {
+            if let Some(mask) = &prompt.banned {
+                logits = (logits + mask)?;
+            }
             let next = model::argmax(&logits)?;
             if self.stop.contains(&next) {
                 break;
@@ -235,14 +253,46 @@ impl QwenEngine {
 }
 
 /// Runs the prefix of `prompt` through the model and tokenizes its suffix.
-fn prepare(model: &Qwen2, tokenizer: &Tokenizer, prompt: Prompt) -> Result<PreparedPrompt> {
+fn prepare(
+    model: &Qwen2,
+    tokenizer: &Tokenizer,
+    prompt: Prompt,
+    banned: Option<Tensor>,
+) -> Result<PreparedPrompt> {
     let mut prefix = KvCache::default();
     let ids = encode(tokenizer, &prompt.prefix)?;
-    model.forward(&ids, &mut prefix)?;
+    let logits = model.forward(&ids, &mut prefix)?;
+    if let Some(mask) = &banned {
+        anyhow::ensure!(
+            mask.dims() == logits.dims(),
+            "token mask and logits differ in size"
+        );
+    }
     Ok(PreparedPrompt {
         prefix,
         suffix: encode(tokenizer, &prompt.suffix)?,
+        banned,
     })
+}
+
+/// The mask that keeps Chinese out of an English retry: every token that decodes to a Han
+/// character, or to part of a multi-byte character (from which Han could be spelled), is
+/// ruled out. Small models otherwise leave words untranslated ("the global价值链").
+fn han_mask(tokenizer: &Tokenizer, vocab: usize, device: &candle_core::Device) -> Result<Tensor> {
+    let mask: Vec<f32> = (0..vocab as u32)
+        .map(|id| {
+            let text = tokenizer.decode(&[id], false).unwrap_or_default();
+            if text
+                .chars()
+                .any(|c| prompt::is_han(c) || c == char::REPLACEMENT_CHARACTER)
+            {
+                f32::NEG_INFINITY
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    Ok(Tensor::from_vec(mask, vocab, device)?)
 }
 
 /// Token ids of `text`, with the chat control tokens it contains as single tokens.

@@ -322,6 +322,11 @@ impl Qwen2 {
         })
     }
 
+    /// Number of tokens the model scores (the length of its logits).
+    pub fn vocab_size(&self) -> usize {
+        self.embeddings.dims().first().copied().unwrap_or_default()
+    }
+
     /// The model's hyper-parameters.
     pub fn config(&self) -> &Config {
         &self.config

@@ -190,6 +190,7 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     None
 }
 
-fn is_han(c: char) -> bool {
+/// True for CJK unified ideographs (the Han characters of Chinese text).
+pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }

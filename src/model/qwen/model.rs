@@ -1,0 +1,383 @@
+//! Qwen2 decoder over quantized GGUF weights, after candle-transformers' `quantized_qwen2`,
+//! with the key/value cache held outside the model: a [`KvCache`] is a cheap value that can
+//! be cloned after a shared prompt prefix and reused for every sentence that follows it.
+
+use anyhow::{Context, Result};
+use candle_core::quantized::ggml_file::qtensor_from_ggml;
+use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, IndexOp, Module, Tensor, D};
+use std::io::{Read, Seek};
+
+/// Hyper-parameters read from the GGUF metadata (`qwen2.*` keys).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Number of decoder blocks.
+    pub block_count: usize,
+    /// Width of the residual stream.
+    pub embedding_length: usize,
+    /// Query heads.
+    pub head_count: usize,
+    /// Key/value heads (grouped-query attention when fewer than query heads).
+    pub head_count_kv: usize,
+    /// Positions the model was trained for.
+    pub context_length: usize,
+    /// RMSNorm epsilon.
+    pub rms_norm_eps: f64,
+    /// RoPE base frequency.
+    pub rope_freq_base: f32,
+}
+
+impl Config {
+    /// Reads the configuration of a `qwen2` GGUF.
+    pub fn from_gguf(ct: &gguf_file::Content) -> Result<Self> {
+        let get = |key: &str| {
+            ct.metadata
+                .get(key)
+                .with_context(|| format!("no {key} in the GGUF metadata (not a Qwen2 model?)"))
+        };
+        let arch = get("general.architecture")?.to_string()?;
+        anyhow::ensure!(arch == "qwen2", "GGUF architecture is {arch:?}, not \"qwen2\"");
+        let config = Config {
+            block_count: get("qwen2.block_count")?.to_u32()? as usize,
+            embedding_length: get("qwen2.embedding_length")?.to_u32()? as usize,
+            head_count: get("qwen2.attention.head_count")?.to_u32()? as usize,
+            head_count_kv: get("qwen2.attention.head_count_kv")?.to_u32()? as usize,
+            context_length: get("qwen2.context_length")?.to_u32()? as usize,
+            rms_norm_eps: get("qwen2.attention.layer_norm_rms_epsilon")?.to_f32()? as f64,
+            rope_freq_base: match ct.metadata.get("qwen2.rope.freq_base") {
+                Some(v) => v.to_f32()?,
+                None => 10_000.0,
+            },
+        };
+        anyhow::ensure!(
+            config.head_count > 0
+                && config.head_count_kv > 0
+                && config.head_count.is_multiple_of(config.head_count_kv)
+                && config.embedding_length.is_multiple_of(config.head_count)
+                && config.head_dim().is_multiple_of(2),
+            "inconsistent attention shape in the GGUF metadata: {config:?}"
+        );
+        Ok(config)
+    }
+
+    fn head_dim(&self) -> usize {
+        self.embedding_length / self.head_count
+    }
+}
+
+/// Keys and values of every block for the positions seen so far. Cloning shares the
+/// tensors (they are never written in place), so a snapshot costs nothing.
+#[derive(Debug, Clone, Default)]
+pub struct KvCache {
+    layers: Vec<(Tensor, Tensor)>,
+    len: usize,
+}
+
+impl KvCache {
+    /// Number of positions cached.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True before the first token.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+struct Weights<'a, R> {
+    ct: &'a gguf_file::Content,
+    reader: &'a mut R,
+    device: &'a Device,
+}
+
+impl<R: Read + Seek> Weights<'_, R> {
+    fn qmatmul(&mut self, name: &str) -> Result<QMatMul> {
+        Ok(QMatMul::from_qtensor(self.qtensor(name)?)?)
+    }
+
+    fn dense(&mut self, name: &str) -> Result<Tensor> {
+        Ok(self.qtensor(name)?.dequantize(self.device)?)
+    }
+
+    fn qtensor(&mut self, name: &str) -> Result<QTensor> {
+        let t = self
+            .ct
+            .tensor(self.reader, name, self.device)
+            .with_context(|| format!("cannot read tensor {name}"))?;
+        if t.dtype() == GgmlDType::Q5_0 {
+            return q5_0_as_q8_0(&t, self.device).with_context(|| format!("cannot convert tensor {name}"));
+        }
+        Ok(t)
+    }
+}
+
+/// The same weights as Q8_0. llama.cpp stores rows whose length is not a multiple of 256
+/// (Qwen2.5-0.5B's width 896) as Q5_0, which candle multiplies with scalar code only;
+/// every Q5_0 value `d·(q - 16)` is exactly the Q8_0 value `d·q8` with `q8 = q - 16`, and
+/// both multiply against Q8_0-quantized activations, so the results are unchanged.
+pub fn q5_0_as_q8_0(t: &QTensor, device: &Device) -> Result<QTensor> {
+    const Q5_0_BLOCK: usize = 22; // f16 scale, 32 high bits, 16 bytes of low nibbles
+    let src = t.data()?;
+    let mut out = Vec::with_capacity(src.len() / Q5_0_BLOCK * 34);
+    for block in src.chunks_exact(Q5_0_BLOCK) {
+        let (scale, rest) = block.split_at(2);
+        let (high, low) = rest.split_at(4);
+        let high = u32::from_le_bytes([high[0], high[1], high[2], high[3]]);
+        let mut q = [0u8; 32];
+        for (j, &byte) in low.iter().enumerate() {
+            // As llama.cpp's dequantize_row_q5_0: bit j of `high` tops value j, bit j+16 value j+16.
+            let top_lo = (((high >> j) << 4) & 0x10) as u8;
+            let top_hi = ((high >> (j + 12)) & 0x10) as u8;
+            q[j] = ((byte & 0x0f) | top_lo).wrapping_sub(16);
+            q[j + 16] = ((byte >> 4) | top_hi).wrapping_sub(16);
+        }
+        out.extend_from_slice(scale);
+        out.extend_from_slice(&q);
+    }
+    Ok(qtensor_from_ggml(
+        GgmlDType::Q8_0,
+        &out,
+        t.shape().dims().to_vec(),
+        device,
+    )?)
+}
+
+/// Rotary position embedding tables (NeoX layout: halves rotated, not pairs).
+struct Rope {
+    cos: Tensor,
+    sin: Tensor,
+}
+
+impl Rope {
+    fn new(cfg: &Config, device: &Device) -> Result<Self> {
+        let dim = cfg.head_dim();
+        let inv_freq: Vec<f32> = (0..dim)
+            .step_by(2)
+            .map(|i| 1.0 / cfg.rope_freq_base.powf(i as f32 / dim as f32))
+            .collect();
+        let inv_freq = Tensor::new(inv_freq.as_slice(), device)?.unsqueeze(0)?;
+        let positions = Tensor::arange(0u32, cfg.context_length as u32, device)?
+            .to_dtype(DType::F32)?
+            .unsqueeze(1)?;
+        let angles = positions.matmul(&inv_freq)?;
+        Ok(Rope {
+            cos: angles.cos()?,
+            sin: angles.sin()?,
+        })
+    }
+
+    /// Rotates `x` of shape (1, heads, seq, head_dim) for positions `start..start + seq`.
+    fn apply(&self, x: &Tensor, start: usize) -> Result<Tensor> {
+        let seq = x.dim(2)?;
+        let cos = self.cos.narrow(0, start, seq)?;
+        let sin = self.sin.narrow(0, start, seq)?;
+        Ok(candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)?)
+    }
+}
+
+struct Attention {
+    q: QMatMul,
+    k: QMatMul,
+    v: QMatMul,
+    q_bias: Tensor,
+    k_bias: Tensor,
+    v_bias: Tensor,
+    o: QMatMul,
+    heads: usize,
+    kv_heads: usize,
+    head_dim: usize,
+}
+
+impl Attention {
+    /// Self-attention of `x` (seq, hidden) over the cached positions and itself.
+    /// `mask` is additive, (seq, cached + seq), or `None` for a single token.
+    fn forward(
+        &self,
+        x: &Tensor,
+        rope: &Rope,
+        cache: Option<&(Tensor, Tensor)>,
+        start: usize,
+        mask: Option<&Tensor>,
+    ) -> Result<(Tensor, (Tensor, Tensor))> {
+        let seq = x.dim(0)?;
+        let heads = |t: Tensor, n: usize| -> Result<Tensor> {
+            Ok(t.reshape((1, seq, n, self.head_dim))?.transpose(1, 2)?)
+        };
+        let q = heads(self.q.forward(x)?.broadcast_add(&self.q_bias)?, self.heads)?;
+        let k = heads(self.k.forward(x)?.broadcast_add(&self.k_bias)?, self.kv_heads)?;
+        let v = heads(self.v.forward(x)?.broadcast_add(&self.v_bias)?, self.kv_heads)?.contiguous()?;
+        let q = rope.apply(&q, start)?;
+        let k = rope.apply(&k, start)?;
+        let (k, v) = match cache {
+            Some((k_past, v_past)) => (Tensor::cat(&[k_past, &k], 2)?, Tensor::cat(&[v_past, &v], 2)?),
+            None => (k, v),
+        };
+
+        // Grouped-query attention without copying keys: the query heads that share a
+        // key/value head are stacked as extra rows of that head's query matrix.
+        let groups = self.heads / self.kv_heads;
+        let kv_len = k.dim(2)?;
+        let q = q.reshape((self.kv_heads, groups * seq, self.head_dim))?;
+        let k2 = k.reshape((self.kv_heads, kv_len, self.head_dim))?;
+        let v2 = v.reshape((self.kv_heads, kv_len, self.head_dim))?;
+        let scores = (q.matmul(&k2.t()?)? / (self.head_dim as f64).sqrt())?;
+        let scores = match mask {
+            Some(mask) => scores
+                .reshape((self.kv_heads, groups, seq, kv_len))?
+                .broadcast_add(mask)?
+                .reshape((self.kv_heads, groups * seq, kv_len))?,
+            None => scores,
+        };
+        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let y = probs
+            .matmul(&v2)?
+            .reshape((self.heads, seq, self.head_dim))?
+            .transpose(0, 1)?
+            .reshape((seq, self.heads * self.head_dim))?;
+        Ok((self.o.forward(&y)?, (k, v)))
+    }
+}
+
+struct Mlp {
+    gate: QMatMul,
+    up: QMatMul,
+    down: QMatMul,
+}
+
+impl Module for Mlp {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let gate = candle_nn::ops::silu(&self.gate.forward(x)?)?;
+        self.down.forward(&(gate * self.up.forward(x)?)?)
+    }
+}
+
+struct Block {
+    attn_norm: Tensor,
+    attn: Attention,
+    ffn_norm: Tensor,
+    mlp: Mlp,
+}
+
+/// A Qwen2 model ready to run on quantized weights.
+pub struct Qwen2 {
+    config: Config,
+    /// Token embeddings, kept in f16 to halve their memory (they are only gathered).
+    embeddings: Tensor,
+    blocks: Vec<Block>,
+    norm: Tensor,
+    lm_head: QMatMul,
+    rope: Rope,
+    device: Device,
+}
+
+impl Qwen2 {
+    /// Loads the model from an opened GGUF file.
+    pub fn from_gguf<R: Read + Seek>(
+        ct: &gguf_file::Content,
+        reader: &mut R,
+        device: &Device,
+    ) -> Result<Self> {
+        let config = Config::from_gguf(ct)?;
+        let mut w = Weights { ct, reader, device };
+        let embeddings = w.qtensor("token_embd.weight")?.dequantize_f16(device)?;
+        let lm_head = if ct.tensor_infos.contains_key("output.weight") {
+            w.qmatmul("output.weight")?
+        } else {
+            w.qmatmul("token_embd.weight")? // tied embeddings
+        };
+        let mut blocks = Vec::with_capacity(config.block_count);
+        for i in 0..config.block_count {
+            let name = |n: &str| format!("blk.{i}.{n}");
+            blocks.push(Block {
+                attn_norm: w.dense(&name("attn_norm.weight"))?,
+                attn: Attention {
+                    q: w.qmatmul(&name("attn_q.weight"))?,
+                    k: w.qmatmul(&name("attn_k.weight"))?,
+                    v: w.qmatmul(&name("attn_v.weight"))?,
+                    q_bias: w.dense(&name("attn_q.bias"))?,
+                    k_bias: w.dense(&name("attn_k.bias"))?,
+                    v_bias: w.dense(&name("attn_v.bias"))?,
+                    o: w.qmatmul(&name("attn_output.weight"))?,
+                    heads: config.head_count,
+                    kv_heads: config.head_count_kv,
+                    head_dim: config.head_dim(),
+                },
+                ffn_norm: w.dense(&name("ffn_norm.weight"))?,
+                mlp: Mlp {
+                    gate: w.qmatmul(&name("ffn_gate.weight"))?,
+                    up: w.qmatmul(&name("ffn_up.weight"))?,
+                    down: w.qmatmul(&name("ffn_down.weight"))?,
+                },
+            });
+        }
+        Ok(Qwen2 {
+            rope: Rope::new(&config, device)?,
+            norm: w.dense("output_norm.weight")?,
+            config,
+            embeddings,
+            blocks,
+            lm_head,
+            device: device.clone(),
+        })
+    }
+
+    /// Number of tokens the model scores (the length of its logits).
+    pub fn vocab_size(&self) -> usize {
+        self.embeddings.dims().first().copied().unwrap_or_default()
+    }
+
+    /// The model's hyper-parameters.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Runs `tokens` after the positions in `cache`, appends their keys and values to
+    /// it, and returns the next-token logits after the last of them (f32, vocab).
+    pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
+        let seq = tokens.len();
+        anyhow::ensure!(seq > 0, "no tokens to run");
+        let start = cache.len;
+        anyhow::ensure!(
+            start + seq <= self.config.context_length,
+            "prompt and output need {} positions; the model has {}",
+            start + seq,
+            self.config.context_length
+        );
+        let ids = Tensor::new(tokens, &self.device)?;
+        let mut x = self.embeddings.index_select(&ids, 0)?.to_dtype(DType::F32)?;
+        let mask = (seq > 1)
+            .then(|| causal_mask(seq, start, &self.device))
+            .transpose()?;
+        let eps = self.config.rms_norm_eps as f32;
+        let mut layers = Vec::with_capacity(self.blocks.len());
+        for (i, block) in self.blocks.iter().enumerate() {
+            let h = candle_nn::ops::rms_norm(&x, &block.attn_norm, eps)?;
+            let (attn, kv) = block
+                .attn
+                .forward(&h, &self.rope, cache.layers.get(i), start, mask.as_ref())?;
+            x = (x + attn)?;
+            let h = candle_nn::ops::rms_norm(&x, &block.ffn_norm, eps)?;
+            x = (&x + block.mlp.forward(&h)?)?;
+            layers.push(kv);
+        }
+        cache.layers = layers;
+        cache.len = start + seq;
+        let last = x.i(seq - 1..seq)?;
+        let last = candle_nn::ops::rms_norm(&last, &self.norm, eps)?;
+        Ok(self.lm_head.forward(&last)?.squeeze(0)?.to_dtype(DType::F32)?)
+    }
+}
+
+/// Additive mask (seq, start + seq): position `start + i` sees keys `0..=start + i`.
+fn causal_mask(seq: usize, start: usize, device: &Device) -> Result<Tensor> {
+    let mask: Vec<f32> = (0..seq)
+        .flat_map(|i| (0..start + seq).map(move |j| if j > start + i { f32::NEG_INFINITY } else { 0.0 }))
+        .collect();
+    Ok(Tensor::from_vec(mask, (seq, start + seq), device)?)
+}
+
+/// Index of the largest logit (greedy decoding).
+pub fn argmax(logits: &Tensor) -> Result<u32> {
+    Ok(logits.argmax(D::Minus1)?.to_scalar::<u32>()?)
+}

@@ -1,0 +1,196 @@
+//! The translation prompt (Qwen's ChatML template) and the clean-up of what the model answers.
+
+use crate::text::Lang;
+
+/// The chat prompt around one sentence, split where the sentence goes so that the
+/// tokens of `prefix` can be computed once and shared by every sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// System turn and the start of the user turn, up to the sentence.
+    pub prefix: String,
+    /// End of the user turn and the start of the assistant turn.
+    pub suffix: String,
+}
+
+/// End of the user turn and opening of the assistant's answer.
+const ASSISTANT: &str = "<|im_end|>\n<|im_start|>assistant\n";
+
+impl Prompt {
+    /// The prompt for translating from `from` into `to`. `strict` is the wording of the
+    /// retry after an answer that was not a translation.
+    pub fn new(from: Lang, to: Lang, strict: bool) -> Self {
+        let instruction = format!(
+            "Translate the following {} text into {}. Reply with the translation only.",
+            language_name(from),
+            language_name(to)
+        );
+        let strict_line = if strict {
+            format!(
+                " Do not repeat the {} text, do not explain; write every word in {}.",
+                language_name(from),
+                language_name(to)
+            )
+        } else {
+            String::new()
+        };
+        Prompt {
+            prefix: format!(
+                "<|im_start|>system\nYou are a professional news translator.<|im_end|>\n\
+                 <|im_start|>user\n{instruction}{strict_line}\n\n"
+            ),
+            suffix: ASSISTANT.to_string(),
+        }
+    }
+
+    /// The whole prompt for `sentence`.
+    pub fn render(&self, sentence: &str) -> String {
+        format!("{}{}{}", self.prefix, sentence, self.suffix)
+    }
+}
+
+/// How the prompt names a language ("Simplified Chinese" so that zh output is not Traditional).
+fn language_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "English",
+        Lang::Zh => "Simplified Chinese",
+    }
+}
+
+/// Labels a model may put before its answer; removed when they open the output.
+const LABELS: &[&str] = &[
+    "translation:",
+    "translated text:",
+    "english translation:",
+    "english:",
+    "simplified chinese:",
+    "chinese translation:",
+    "chinese:",
+    "翻译：",
+    "翻译:",
+    "译文：",
+    "译文:",
+    "中文：",
+    "中文:",
+    "英文：",
+    "英文:",
+    "英语：",
+    "英语:",
+];
+
+/// Quote pairs a model may wrap its answer in.
+const QUOTES: &[(char, char)] = &[
+    ('"', '"'),
+    ('“', '”'),
+    ('「', '」'),
+    ('『', '』'),
+    ('\'', '\''),
+    ('`', '`'),
+];
+
+/// Turns the model's answer into the bare translation of `source`: drops code fences,
+/// a leading label ("Translation:", "译文："), notes and explanations on lines after the
+/// translation (when the source is one line), and quotes the source did not have.
+pub fn clean_output(answer: &str, source: &str) -> String {
+    let mut lines = answer
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("```"));
+    let mut text = if source.contains('\n') {
+        lines.collect::<Vec<_>>().join("\n")
+    } else {
+        // The first line holding more than a label is the translation; what follows
+        // it is commentary.
+        let mut text = String::new();
+        for line in lines.by_ref() {
+            text = strip_label(line).to_string();
+            if !text.is_empty() {
+                break;
+            }
+        }
+        text
+    };
+    text = strip_label(&text).to_string();
+    let source = source.trim();
+    // A quoted source ("...", “...”, 「...」) gets a quoted translation, in whichever quotes.
+    let quoted = |s: &str| {
+        QUOTES
+            .iter()
+            .any(|&(open, close)| s.len() > 2 && s.starts_with(open) && s.ends_with(close))
+    };
+    if !quoted(source) {
+        for &(open, close) in QUOTES {
+            let Some(inner) = text.strip_prefix(open).and_then(|t| t.strip_suffix(close)) else {
+                continue;
+            };
+            // Only a wrapper when it is the single pair: "a" and "b" keeps its quotes.
+            if !inner.is_empty() && !inner.contains(open) && !inner.contains(close) {
+                text = inner.trim().to_string();
+                break;
+            }
+        }
+    }
+    text
+}
+
+/// `line` without a leading answer label.
+fn strip_label(line: &str) -> &str {
+    for label in LABELS {
+        if let Some(head) = line.get(..label.len()) {
+            if head.eq_ignore_ascii_case(label) {
+                return line[label.len()..].trim_start();
+            }
+        }
+    }
+    line
+}
+
+/// Why an answer is not an acceptable translation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defect {
+    /// Nothing left after clean-up.
+    Empty,
+    /// Too little of the answer is in the target language's script.
+    WrongScript,
+    /// The answer is (nearly) the source sentence again.
+    CopiedSource,
+    /// An English answer with Chinese words left in it (small models code-switch).
+    LeftoverHan,
+}
+
+/// Checks a cleaned answer against the target language: non-empty, mostly in the target
+/// script (Han characters for zh, Latin letters for en), not a copy of the source, and for
+/// English without any Han character.
+pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
+    if answer.trim().is_empty() {
+        return Some(Defect::Empty);
+    }
+    let han = answer.chars().filter(|&c| is_han(c)).count();
+    let latin = answer.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    let letters = han + latin;
+    let target_share = match to {
+        Lang::Zh => han as f32 / letters.max(1) as f32,
+        // Latin letters are several per word, Han one per word: weigh them alike.
+        Lang::En => latin as f32 / (latin as f32 + 3.0 * han as f32).max(1.0),
+    };
+    if letters > 0 && target_share < 0.5 {
+        return Some(Defect::WrongScript);
+    }
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    if letters > 0 && squash(answer) == squash(source) {
+        return Some(Defect::CopiedSource);
+    }
+    if to == Lang::En && han > 0 {
+        return Some(Defect::LeftoverHan);
+    }
+    None
+}
+
+/// True for CJK unified ideographs (the Han characters of Chinese text).
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}

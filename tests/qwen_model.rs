@@ -1,0 +1,138 @@
+//! The Qwen2 pieces on a real GGUF: the tokenizer rebuilt from GGUF metadata gives the ids
+//! HF transformers gives (`scripts/qwen_tokenizer_reference.py`), Q5_0 weights convert exactly,
+//! and continuing from a prompt-prefix snapshot equals running the whole prompt.
+//! Skips when no model is present.
+
+mod qwen_common;
+
+use bitext::model::qwen::model::{argmax, KvCache, Qwen2};
+use bitext::model::qwen::{encode, prompt::Prompt, tokenizer};
+use bitext::text::Lang;
+use candle_core::quantized::gguf_file;
+use candle_core::Device;
+use qwen_common::qwen_gguf;
+
+fn open() -> Option<(gguf_file::Content, std::fs::File)> {
+    let path = qwen_gguf()?;
+    let mut file = std::fs::File::open(&path).unwrap();
+    let content = gguf_file::Content::read(&mut file).unwrap();
+    Some((content, file))
+}
+
+#[test]
+fn gguf_tokenizer_gives_the_ids_transformers_gives() {
+    let Some((content, _)) = open() else { return };
+    let tok = tokenizer::from_gguf(&content).unwrap();
+    let json = qwen_common::fixture_lines("qwen/tokenizer_ids.json").join("\n");
+    let expected: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cases = expected["cases"].as_array().unwrap();
+    assert!(cases.len() >= 8);
+    for case in cases {
+        let text = case["text"].as_str().unwrap();
+        let ids: Vec<u32> = case["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        assert_eq!(encode(&tok, text).unwrap(), ids, "ids of {text:?}");
+        // The texts are already NFC, so decoding gives them back byte for byte.
+        assert_eq!(tok.decode(&ids, false).unwrap(), text);
+    }
+}
+
+#[test]
+fn prompt_split_at_the_sentence_tokenizes_like_the_whole_prompt() {
+    let Some((content, _)) = open() else { return };
+    let tok = tokenizer::from_gguf(&content).unwrap();
+    for (from, to, sentence) in [
+        (Lang::En, Lang::Zh, "Exports rose by 7.9% to US$6.61 billion."),
+        (Lang::Zh, Lang::En, "今年一季度，我国出口同比增长7.9%。"),
+        (Lang::En, Lang::Zh, "\"Quoted\" start, and 'single' quotes."),
+    ] {
+        let prompt = Prompt::new(from, to, false);
+        let pieces: Vec<u32> = [prompt.prefix.as_str(), sentence, prompt.suffix.as_str()]
+            .iter()
+            .flat_map(|p| encode(&tok, p).unwrap())
+            .collect();
+        assert_eq!(
+            pieces,
+            encode(&tok, &prompt.render(sentence)).unwrap(),
+            "{sentence}"
+        );
+    }
+}
+
+#[test]
+fn continuing_from_a_prefix_snapshot_matches_running_the_whole_prompt() {
+    let Some((content, mut file)) = open() else { return };
+    let tok = tokenizer::from_gguf(&content).unwrap();
+    let model = Qwen2::from_gguf(&content, &mut file, &Device::Cpu).unwrap();
+    let prompt = Prompt::new(Lang::En, Lang::Zh, false);
+    let prefix_ids = encode(&tok, &prompt.prefix).unwrap();
+    let mut prefix = KvCache::default();
+    model.forward(&prefix_ids, &mut prefix).unwrap();
+    assert_eq!(prefix.len(), prefix_ids.len());
+
+    for sentence in [
+        "The museum received 8,000 visitors.",
+        "Electric vehicle sales doubled.",
+    ] {
+        let rest: Vec<u32> = [sentence, prompt.suffix.as_str()]
+            .iter()
+            .flat_map(|p| encode(&tok, p).unwrap())
+            .collect();
+        let mut snapshot = prefix.clone();
+        let reused = model.forward(&rest, &mut snapshot).unwrap();
+        let mut fresh = KvCache::default();
+        let whole: Vec<u32> = prefix_ids.iter().chain(&rest).copied().collect();
+        let direct = model.forward(&whole, &mut fresh).unwrap();
+        assert_eq!(snapshot.len(), fresh.len());
+        assert_eq!(argmax(&reused).unwrap(), argmax(&direct).unwrap(), "{sentence}");
+        // Not bit-identical: candle picks its quantized matmul kernel by row count, and the
+        // kernels round activations differently (measured: up to 0.4 on logits spanning ±14).
+        let scalar = |t: candle_core::Tensor| t.to_scalar::<f32>().unwrap();
+        let range = scalar(direct.max(0).unwrap()) - scalar(direct.min(0).unwrap());
+        let diff = scalar((reused - &direct).unwrap().abs().unwrap().max(0).unwrap());
+        assert!(
+            diff < 0.05 * range,
+            "logits differ by {diff} (range {range}) for {sentence}"
+        );
+    }
+    // The snapshot itself is untouched by the sentences run after it.
+    assert_eq!(prefix.len(), prefix_ids.len());
+}
+
+#[test]
+fn q5_0_weights_become_q8_0_without_changing_a_value() {
+    let Some((content, mut file)) = open() else { return };
+    let name = content
+        .tensor_infos
+        .iter()
+        .find(|(_, info)| info.ggml_dtype == candle_core::quantized::GgmlDType::Q5_0)
+        .map(|(name, _)| name.clone());
+    let Some(name) = name else {
+        eprintln!("SKIPPED: this GGUF has no Q5_0 tensor");
+        return;
+    };
+    let q5 = content.tensor(&mut file, &name, &Device::Cpu).unwrap();
+    let q8 = bitext::model::qwen::model::q5_0_as_q8_0(&q5, &Device::Cpu).unwrap();
+    assert_eq!(q8.dtype(), candle_core::quantized::GgmlDType::Q8_0);
+    assert_eq!(q8.shape(), q5.shape());
+    let a = q5
+        .dequantize(&Device::Cpu)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let b = q8
+        .dequantize(&Device::Cpu)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    assert!(a.iter().any(|&x| x != 0.0));
+    assert_eq!(a, b, "{name}");
+}

@@ -47,8 +47,14 @@ fn score(docs: &[Doc], config: &AlignConfig) -> AlignScores {
             }
         }
         for (k, v) in stats { eprintln!("{k:?} gold {} pred {} hit {}", v[0], v[1], v[2]); }
-        let d = &docs[0];
-        for b in &tests[0] { eprintln!("{b} {:?} || {:?}", b.src.iter().map(|&i| &d.mt.as_ref().unwrap()[i]).collect::<Vec<_>>(), b.tgt.iter().map(|&i| &d.en[i]).collect::<Vec<_>>()); }
+        for (d, t) in docs.iter().zip(&tests).take(12) {
+            let gold: std::collections::HashSet<_> = d.gold.iter().collect();
+            let mt = d.mt.as_ref().unwrap();
+            for b in t.iter().filter(|b| !gold.contains(b)) {
+                let g: Vec<String> = d.gold.iter().filter(|g| g.src.iter().any(|s| b.src.contains(s)) || g.tgt.iter().any(|s| b.tgt.contains(s))).map(|g| g.to_string()).collect();
+                eprintln!("PRED {b} GOLD {g:?}\n  MT {:?}\n  EN {:?}", b.src.iter().map(|&i| &mt[i]).collect::<Vec<_>>(), b.tgt.iter().map(|&i| &d.en[i]).collect::<Vec<_>>());
+            }
+        }
     }
     score_documents(docs.iter().zip(&tests).map(|(d, t)| (&d.gold[..], &t[..])))
 }
@@ -225,7 +231,37 @@ fn synthetic_wmt21_news_documents_align_with_strict_f1_above_0_97() {
     let refs = read_lines(&root.join("newstest2021.zh-en.ref.A.en"));
     let docs = synthetic_wmt21(&zh, &mt, &refs, 2021);
     assert!(docs.len() >= 30, "{} documents", docs.len());
-    let s = score(&docs, &AlignConfig::default());
+    let mut config = AlignConfig::default();
+    if let Ok(v) = std::env::var("W") {
+        let v: Vec<f64> = v.split(',').map(|x| x.parse().unwrap()).collect();
+        config.weights.skip = v[0];
+        config.weights.merge = v[1];
+        config.weights.bead = v[2];
+        config.weights.length = v[3];
+        config.weights.overlap = v[4];
+        config.weights.skip_evidence = v[5];
+    }
+    let s = score(&docs, &config);
     eprintln!("synthetic wmt21 ({} documents):\n{}", docs.len(), s.table());
     assert!(s.f1_strict >= 0.97, "strict F1 {:.4}", s.f1_strict);
+}
+
+#[test]
+#[ignore]
+fn sweep() {
+    let root = common::shared_data("wmt21").unwrap();
+    let zh = read_lines(&root.join("newstest2021.zh-en.src.zh"));
+    let mt = read_lines(&root.join("newstest2021.zh-en.hyp.Online-B.en"));
+    let refs = read_lines(&root.join("newstest2021.zh-en.ref.A.en"));
+    let syn = synthetic_wmt21(&zh, &mt, &refs, 2021);
+    let mac = mac_dev(true).unwrap();
+    for line in std::env::var("SWEEP").unwrap().split(';') {
+        let v: Vec<f64> = line.split(',').map(|x| x.trim().parse().unwrap()).collect();
+        let mut c = AlignConfig::default();
+        let w = &mut c.weights;
+        (w.skip, w.bead, w.merge, w.length, w.lexical, w.overlap, w.crossing, w.skip_evidence) =
+            (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+        let (m, s) = (score(&mac, &c).f1_strict, score(&syn, &c).f1_strict);
+        println!("{line} | mac {m:.4} syn {s:.4} min {:.4}", m.min(s));
+    }
 }

@@ -26,6 +26,7 @@ use anchors::Anchors;
 use length::{char_len, LengthModel};
 use lexical::{Features, Lexical, Overlap};
 use search::{best_path, shapes};
+use rayon::prelude::*;
 use std::ops::Range;
 use window::{Banded, Window};
 
@@ -47,6 +48,10 @@ pub struct Weights {
     pub anchors: f64,
     /// Cost of a sentence left unaligned (0-1 or 1-0 bead).
     pub skip: f64,
+    /// Extra cost of leaving a sentence unaligned per unit of its best 1-1 lexical
+    /// cosine in the first-pass band: a sentence that resembles nothing nearby (an
+    /// insertion) is cheap to skip, one with a clear counterpart is not.
+    pub skip_evidence: f64,
     /// Cost of every bead that pairs sentences (negative values favour merges).
     pub bead: f64,
     /// Cost of every sentence in a bead beyond the second.
@@ -66,6 +71,7 @@ impl Default for Weights {
             neighbours: 0.0,
             anchors: 0.05,
             skip: 0.2,
+            skip_evidence: 0.0,
             bead: 0.0,
             merge: 0.02,
             crossing: 0.1,
@@ -248,6 +254,7 @@ struct Scorer<'a> {
     tgt_lens: Vec<usize>,
     lexical: Option<LexicalTerm>,
     anchors: Anchors,
+    first_pass: FirstPass,
 }
 
 impl Scorer<'_> {
@@ -256,7 +263,9 @@ impl Scorer<'_> {
         let w = self.weights;
         let (a, b) = (src.len(), tgt.len());
         if a == 0 || b == 0 {
-            return -w.skip * (a + b) as f64;
+            let evidence: f64 = self.first_pass.src_best[src].iter().sum::<f64>()
+                + self.first_pass.tgt_best[tgt].iter().sum::<f64>();
+            return -w.skip * (a + b) as f64 - w.skip_evidence * evidence;
         }
         let (ls, lt) = (
             self.src_lens[src.clone()].iter().sum(),
@@ -347,11 +356,12 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
     let src_lens: Vec<usize> = src.sentences.iter().map(|s| char_len(s)).collect();
     let tgt_lens: Vec<usize> = tgt.sentences.iter().map(|s| char_len(s)).collect();
     let band = Window::band(&src_lens, &tgt_lens, config.band.max(n.max(m) / 50));
-    let anchor_cells = find_anchors(src, tgt, &band, config);
-    let window = if anchor_cells.is_empty() {
+    let first_pass = first_pass(src, tgt, &band, config);
+    let anchor_count = first_pass.anchors.len();
+    let window = if first_pass.anchors.is_empty() {
         band
     } else {
-        Window::around_anchors(&anchor_cells, &band, config.margin)
+        Window::around_anchors(&first_pass.anchors, &band, config.margin)
     };
     let span = config.max_bead - 1;
     let scorer = Scorer {
@@ -366,6 +376,7 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
             config.weights.overlap != 0.0,
         ),
         anchors: Anchors::new(src.sentences, src.lang, tgt.sentences, tgt.lang),
+        first_pass,
         src_lens,
         tgt_lens,
     };
@@ -380,33 +391,46 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
         .collect();
     Ok(Alignment {
         beads,
-        anchors: anchor_cells.len(),
+        anchors: anchor_count,
         cells: window.cells(),
     })
 }
 
+/// What the first pass learns: anchor cells, and each sentence's best 1-1 cosine.
+struct FirstPass {
+    /// Grid cells right after each anchor bead, in order.
+    anchors: Vec<(usize, usize)>,
+    /// Best 1-1 cosine of each source sentence within the band (0 without a translation).
+    src_best: Vec<f64>,
+    /// Best 1-1 cosine of each target sentence within the band.
+    tgt_best: Vec<f64>,
+}
+
 /// First pass: 1-1 beads on the best path through `band` (1-1 beads scored by their
-/// lexical cosine minus the threshold, skips free) that are also the mutual best match
-/// of their two sentences within the band. Returns grid cells after each anchor.
-fn find_anchors(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> Vec<(usize, usize)> {
+/// word cosine minus the threshold, skips free) that are also the mutual best match of
+/// their two sentences within the band.
+fn first_pass(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> FirstPass {
     let words = [Features::WordPrefixes { len: 5 }];
     let reach = band.sentence_reach(1, 0);
+    let mut out = FirstPass {
+        anchors: Vec::new(),
+        src_best: vec![0.0; src.sentences.len()],
+        tgt_best: vec![0.0; tgt.sentences.len()],
+    };
     let Some(lex) = LexicalTerm::new(src, tgt, &words, &reach, 1, false) else {
-        return Vec::new();
+        return out;
     };
     let mut sim = Banded::new(&reach, 0.0f64);
-    for (s, first, row) in sim.rows_mut() {
+    sim.rows_mut().into_par_iter().for_each(|(s, first, row)| {
         for (k, cell) in row.iter_mut().enumerate() {
             *cell = lex.cosine(s..s + 1, first + k..first + k + 1);
         }
-    }
-    let mut row_best = vec![0.0f64; src.sentences.len()];
-    let mut col_best = vec![0.0f64; tgt.sentences.len()];
+    });
     for (s, r) in reach.iter().enumerate() {
         for t in r.clone() {
             let v = sim.get(s, t).copied().unwrap_or(0.0);
-            row_best[s] = row_best[s].max(v);
-            col_best[t] = col_best[t].max(v);
+            out.src_best[s] = out.src_best[s].max(v);
+            out.tgt_best[t] = out.tgt_best[t].max(v);
         }
     }
     let threshold = config.anchor_threshold;
@@ -414,16 +438,17 @@ fn find_anchors(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> 
         if s.is_empty() || t.is_empty() {
             0.0
         } else {
-            sim.get(s.start, t.start)
-                .map_or(f64::NEG_INFINITY, |v| v - threshold)
+            sim.get(s.start, t.start).map_or(f64::NEG_INFINITY, |v| v - threshold)
         }
     });
-    path.into_iter()
+    out.anchors = path
+        .into_iter()
         .filter(|b| b.src.len() == 1 && b.tgt.len() == 1)
         .filter(|b| {
             let v = sim.get(b.src.start, b.tgt.start).copied().unwrap_or(0.0);
-            v >= threshold && v >= row_best[b.src.start] && v >= col_best[b.tgt.start]
+            v >= threshold && v >= out.src_best[b.src.start] && v >= out.tgt_best[b.tgt.start]
         })
         .map(|b| (b.src.end, b.tgt.end))
-        .collect()
+        .collect();
+    out
 }

@@ -107,6 +107,10 @@ pub struct Args {
     /// Cost of leaving a sentence unaligned.
     #[arg(long, default_value_t = Weights::default().skip, allow_negative_numbers = true)]
     pub skip_cost: f64,
+    /// Extra cost of leaving a sentence unaligned per unit of its best 1-1 cosine
+    /// nearby (skipping a sentence that matches something costs more).
+    #[arg(long, default_value_t = Weights::default().skip_evidence, allow_negative_numbers = true)]
+    pub skip_evidence: f64,
     /// Cost of every bead that pairs sentences (negative favours merged beads).
     #[arg(long, default_value_t = Weights::default().bead, allow_negative_numbers = true)]
     pub bead_cost: f64,
@@ -223,6 +227,7 @@ fn config(args: &Args) -> AlignConfig {
             neighbours: args.neighbour_weight,
             anchors: args.anchor_weight,
             skip: args.skip_cost,
+            skip_evidence: args.skip_evidence,
             bead: args.bead_cost,
             merge: args.merge_cost,
             crossing: args.crossing_cost,

@@ -10,6 +10,8 @@ pub mod align;
 pub mod clean;
 pub mod convert;
 pub mod eval;
+pub mod merge;
+pub mod run;
 pub mod segment;
 pub mod translate;
 
@@ -45,6 +47,10 @@ pub enum Command {
     Align(align::Args),
     /// Score translations (BLEU, chrF) or alignments (precision, recall, F1).
     Eval(eval::Args),
+    /// Translate a folder of articles into translations, a corpus and a manifest (resumable, shardable).
+    Run(run::Args),
+    /// Merge the output folders of sharded `bitext run`s into one.
+    Merge(merge::Args),
 }
 
 /// Runs bitext with the process arguments and returns its exit code.
@@ -58,6 +64,8 @@ pub fn main() -> ExitCode {
         Command::Translate(args) => translate::run(args),
         Command::Align(args) => align::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Merge(args) => merge::run(args),
     };
     match result {
         Ok(code) => code,

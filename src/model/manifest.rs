@@ -58,7 +58,10 @@ pub struct PypiPart {
 }
 
 /// The manifests shipped in `models/`, compiled into the binary.
-const BUILTIN: &[&str] = &[];
+const BUILTIN: &[&str] = &[
+    include_str!("../../models/opus-mt-en-zh.toml"),
+    include_str!("../../models/opus-mt-zh-en.toml"),
+];
 
 /// Every manifest bitext ships.
 pub fn builtin() -> Vec<Manifest> {

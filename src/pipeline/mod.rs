@@ -1,1 +1,689 @@
 //! Batch processing of article folders: resume, shards, progress and manifests.
+//!
+//! [`run`] reads every article under a folder, translates the ones in the source
+//! language and writes, under the output folder, `translated/<relative path>`, the
+//! corpus files `corpus.{tsv,jsonl,tmx,en,zh}` and `manifest.json`.
+//!
+//! Files are taken in path order and gathered into chunks of about
+//! [`RunOptions::chunk_sentences`] sentences; the distinct sentences of a chunk
+//! are translated in shared length-sorted batches, so short files do not waste
+//! batches. Chunks and batches depend only on the inputs, and every finished batch
+//! lands in the on-disk [`cache::TranslationCache`], so a killed run started again
+//! replays its finished batches from the cache and translates the rest in exactly
+//! the batches an uninterrupted run would have used: the outputs come out
+//! byte-identical, and a changed file is simply retranslated.
+
+pub mod batch;
+pub mod cache;
+pub mod manifest;
+pub mod merge;
+pub mod progress;
+
+use crate::align::{align, AlignConfig, AlignError, Side};
+use crate::corpus::{CorpusWriter, Format, SentencePair};
+use crate::text::{self, clean, read, Lang};
+use crate::translate::Engine;
+use anyhow::Context;
+use manifest::{EngineInfo, FileEntry, Manifest, Settings, Status, Timings, Totals};
+use progress::Progress;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+/// Where the run keeps its cache, under the output folder.
+pub const STATE_DIR: &str = ".bitext";
+/// Stem of the corpus files in the output folder.
+pub const CORPUS_STEM: &str = "corpus";
+/// Name of the manifest in the output folder.
+pub const MANIFEST: &str = "manifest.json";
+/// Folder of the translated articles in the output folder.
+pub const TRANSLATED_DIR: &str = "translated";
+
+/// One share of the input files: those whose path hash is `index` modulo `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which share, from 0 to `count - 1`.
+    pub index: usize,
+    /// How many shares.
+    pub count: usize,
+}
+
+impl Shard {
+    /// True when the file with relative path `rel` belongs to this shard. The hash is
+    /// SHA-256 of the path, so the split is the same on every machine.
+    pub fn contains(&self, rel: &str) -> bool {
+        let digest = Sha256::digest(rel.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        (u64::from_be_bytes(first) % self.count as u64) as usize == self.index
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("bad shard {s:?}: expected K/N with 0 <= K < N, e.g. 0/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// What [`run`] does, apart from the engine.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The folder of articles (or one article file).
+    pub input: PathBuf,
+    /// Where the outputs go.
+    pub output: PathBuf,
+    /// Engine family name for the manifest.
+    pub engine_kind: String,
+    /// Only relative paths matching one of these globs (all articles when empty).
+    pub globs: Vec<String>,
+    /// Corpus formats to write.
+    pub formats: Vec<Format>,
+    /// Process only this share of the files.
+    pub shard: Option<Shard>,
+    /// Ignore and replace the translation cache.
+    pub force: bool,
+    /// Most sentences per batch.
+    pub batch_size: usize,
+    /// Most estimated padded tokens per batch.
+    pub max_batch_tokens: usize,
+    /// Sentences gathered before batching; larger chunks share batches better and hold more in memory.
+    pub chunk_sentences: usize,
+    /// Show progress (a bar on a terminal, log lines otherwise).
+    pub progress: bool,
+    /// Align each article with its existing translation of the same stem in this
+    /// folder (the engine's translation serves as the aligner's signal) instead of
+    /// pairing it with the machine translation.
+    pub pair_dir: Option<PathBuf>,
+}
+
+/// An article after reading and segmentation.
+enum Prepared {
+    /// To translate: paragraphs (the title first when there is one) of sentences,
+    /// and with `--pair-dir` the sentences of the existing translation.
+    Translate {
+        paragraphs: Vec<Vec<String>>,
+        counterpart: Option<Vec<String>>,
+    },
+    /// Not translated, for this reason.
+    Skip(String),
+    /// Unreadable, for this reason.
+    Fail(String),
+}
+
+/// One input file through the run.
+struct Article {
+    rel: String,
+    entry: FileEntry,
+    prepared: Prepared,
+}
+
+/// Runs the pipeline with `engine` and returns the manifest it wrote. Files that
+/// fail are recorded in the manifest (and printed) and skipped; an error means
+/// nothing useful could be done.
+pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifest> {
+    let start = Instant::now();
+    let (from, to) = engine.direction();
+    let files = list_files(opts)?;
+    let progress = &mut if opts.progress {
+        Progress::new(files.len())
+    } else {
+        Progress::hidden(files.len())
+    };
+    remove_stale_temp_files(&opts.output);
+    let state = opts.output.join(STATE_DIR);
+    let direction = format!("{from}-{to}");
+    let mut cache = cache::TranslationCache::open(
+        &state.join("cache.jsonl"),
+        &engine.signature(),
+        &direction,
+        opts.force,
+    )?;
+    let mut writers = opts
+        .formats
+        .iter()
+        .map(|&format| CorpusWriter::create(&corpus_path(&opts.output, format), format))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+
+    let mut timings = Timings::default();
+    let mut entries = Vec::with_capacity(files.len());
+    let mut engine_sentences = 0;
+    let mut pending: Vec<Article> = Vec::new();
+    let mut pending_sentences = 0;
+    // Read in parallel windows; chunk boundaries still depend only on file order.
+    for window in files.chunks(rayon::current_num_threads().max(1) * 4) {
+        let t = Instant::now();
+        let articles: Vec<Article> = window
+            .par_iter()
+            .map(|(rel, path)| prepare(rel, path, to, opts.pair_dir.as_deref()))
+            .collect();
+        timings.read_s += t.elapsed().as_secs_f64();
+        for article in articles {
+            if let Prepared::Fail(reason) = &article.prepared {
+                eprintln!("bitext: {}: {reason}", opts.input.join(&article.rel).display());
+            }
+            if let Prepared::Translate { paragraphs, .. } = &article.prepared {
+                pending_sentences += paragraphs.iter().map(Vec::len).sum::<usize>();
+            }
+            pending.push(article);
+            if pending_sentences >= opts.chunk_sentences {
+                let chunk = std::mem::take(&mut pending);
+                pending_sentences = 0;
+                engine_sentences += process_chunk(
+                    opts,
+                    engine,
+                    &mut cache,
+                    &mut writers,
+                    chunk,
+                    &mut entries,
+                    &mut timings,
+                    progress,
+                )?;
+            }
+        }
+    }
+    engine_sentences += process_chunk(
+        opts,
+        engine,
+        &mut cache,
+        &mut writers,
+        pending,
+        &mut entries,
+        &mut timings,
+        progress,
+    )?;
+    progress.finish();
+
+    let t = Instant::now();
+    for writer in writers {
+        writer.finish()?;
+    }
+    timings.write_s += t.elapsed().as_secs_f64();
+    timings.total_s = start.elapsed().as_secs_f64();
+    let mut totals = Totals::of(&entries);
+    totals.engine_sentences = engine_sentences;
+    let manifest = Manifest {
+        tool: "bitext".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        engine: EngineInfo {
+            kind: opts.engine_kind.clone(),
+            from: from.code().into(),
+            to: to.code().into(),
+            signature: engine.signature(),
+        },
+        settings: Settings {
+            globs: opts.globs.clone(),
+            formats: opts.formats.clone(),
+            shard: opts.shard.map(|s| s.to_string()),
+            batch_size: opts.batch_size,
+            max_batch_tokens: opts.max_batch_tokens,
+            chunk_sentences: opts.chunk_sentences,
+            force: opts.force,
+            pair_dir: opts.pair_dir.as_ref().map(|d| d.display().to_string()),
+        },
+        files: entries,
+        timings: timings.with_rates(&totals),
+        totals,
+    };
+    write_manifest(&opts.output, &manifest)?;
+    Ok(manifest)
+}
+
+/// The article files to process: `(relative path with '/', full path)`, filtered by
+/// the globs and the shard, sorted by relative path.
+fn list_files(opts: &RunOptions) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let found = read::find_articles(&opts.input)?;
+    let mut globs = globset::GlobSetBuilder::new();
+    for pattern in &opts.globs {
+        globs.add(globset::Glob::new(pattern).with_context(|| format!("bad --glob {pattern:?}"))?);
+    }
+    let globs = globs.build()?;
+    let mut files: Vec<(String, PathBuf)> = found
+        .into_iter()
+        .map(|path| {
+            let rel = match path.strip_prefix(&opts.input) {
+                Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+                _ => PathBuf::from(path.file_name().unwrap_or(path.as_os_str())),
+            };
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            (rel, path)
+        })
+        .filter(|(rel, _)| opts.globs.is_empty() || globs.is_match(rel))
+        .filter(|(rel, _)| opts.shard.is_none_or(|s| s.contains(rel)))
+        .collect();
+    files.sort();
+    if files.is_empty() && opts.shard.is_none() {
+        anyhow::bail!(
+            "{}: no article files ({}) to process",
+            opts.input.display(),
+            read::SUPPORTED_EXTENSIONS
+                .iter()
+                .map(|e| format!(".{e}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    Ok(files)
+}
+
+/// Reads, cleans, detects and segments one file (and its counterpart in
+/// `pair_dir`). Runs in parallel.
+fn prepare(rel: &str, path: &Path, to: Lang, pair_dir: Option<&Path>) -> Article {
+    let mut entry = FileEntry {
+        path: rel.to_string(),
+        sha256: None,
+        bytes: 0,
+        status: Status::Failed,
+        reason: None,
+        lang: None,
+        paragraphs: 0,
+        sentences: 0,
+        pairs: 0,
+        output: None,
+        counterpart: None,
+        counterpart_sha256: None,
+    };
+    let fail = |mut entry: FileEntry, reason: String| Article {
+        rel: rel.to_string(),
+        entry: {
+            entry.reason = Some(reason.clone());
+            entry
+        },
+        prepared: Prepared::Fail(reason),
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            entry.bytes = bytes.len() as u64;
+            entry.sha256 = Some(cache::hex(&Sha256::digest(&bytes)));
+        }
+        Err(e) => return fail(entry, e.to_string()),
+    }
+    let article = match load_clean(path) {
+        Ok(article) => article,
+        Err(reason) => return fail(entry, reason),
+    };
+    entry.lang = Some(article.lang.code().to_string());
+    let counterpart = match pair_dir {
+        _ if article.lang == to => None,
+        None => None,
+        Some(dir) => match find_counterpart(dir, rel) {
+            None => Some(Err(Prepared::Skip(format!(
+                "no counterpart of the same stem in {}",
+                dir.display()
+            )))),
+            Some((pair_rel, pair_path)) => {
+                entry.counterpart = Some(pair_rel);
+                entry.counterpart_sha256 = std::fs::read(&pair_path)
+                    .ok()
+                    .map(|b| cache::hex(&Sha256::digest(&b)));
+                Some(match load_clean(&pair_path) {
+                    Ok(pair) if pair.lang == to => Ok(pair.sentences().concat()),
+                    Ok(pair) => Err(Prepared::Fail(format!(
+                        "counterpart {} is in {}, not {to}",
+                        pair_path.display(),
+                        pair.lang
+                    ))),
+                    Err(reason) => Err(Prepared::Fail(format!(
+                        "counterpart {}: {reason}",
+                        pair_path.display()
+                    ))),
+                })
+            }
+        },
+    };
+    let prepared = match counterpart {
+        _ if article.lang == to => Prepared::Skip(format!("already in {to}")),
+        Some(Err(not_paired)) => not_paired,
+        counterpart => {
+            let paragraphs = article.sentences();
+            entry.paragraphs = paragraphs.len();
+            Prepared::Translate {
+                paragraphs,
+                counterpart: counterpart.and_then(Result::ok),
+            }
+        }
+    };
+    match &prepared {
+        Prepared::Skip(reason) => {
+            entry.status = Status::Skipped;
+            entry.reason = Some(reason.clone());
+        }
+        Prepared::Translate { paragraphs, .. } => {
+            entry.status = Status::Translated;
+            entry.sentences = paragraphs.iter().map(Vec::len).sum();
+        }
+        Prepared::Fail(reason) => entry.reason = Some(reason.clone()),
+    }
+    Article {
+        rel: rel.to_string(),
+        entry,
+        prepared,
+    }
+}
+
+/// Reads and cleans one article with the per-file rules only: folder-wide
+/// boilerplate removal would make a file's output depend on which other files
+/// share the run (globs, shards). Errors are the reason alone, without the path.
+fn load_clean(path: &Path) -> Result<text::article::Article, String> {
+    let article = read::read_document(path).and_then(|mut doc| {
+        clean::clean_document(&mut doc);
+        text::article::Article::new(path, doc, None)
+    });
+    article.map_err(|e| {
+        let message = e.to_string();
+        let prefix = format!("{}: ", path.display());
+        message.strip_prefix(&prefix).unwrap_or(&message).to_string()
+    })
+}
+
+/// The article in `dir` with the same relative folder and stem as `rel` (any
+/// supported extension, in [`read::SUPPORTED_EXTENSIONS`] order): its relative path and full path.
+fn find_counterpart(dir: &Path, rel: &str) -> Option<(String, PathBuf)> {
+    let rel_path = Path::new(rel);
+    read::SUPPORTED_EXTENSIONS.iter().find_map(|ext| {
+        let candidate = rel_path.with_extension(ext);
+        let full = dir.join(&candidate);
+        full.is_file()
+            .then(|| (candidate.to_string_lossy().replace('\\', "/"), full))
+    })
+}
+
+/// Translates the distinct sentences of `chunk` in shared batches (through the
+/// cache), then writes each file's translation and pairs. Returns how many
+/// sentences the engine translated.
+#[allow(clippy::too_many_arguments)]
+fn process_chunk(
+    opts: &RunOptions,
+    engine: &mut dyn Engine,
+    cache: &mut cache::TranslationCache,
+    writers: &mut [CorpusWriter],
+    chunk: Vec<Article>,
+    entries: &mut Vec<FileEntry>,
+    timings: &mut Timings,
+    progress: &mut Progress,
+) -> anyhow::Result<usize> {
+    let (from, to) = engine.direction();
+    // Distinct normalised sentences in order of first appearance.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut distinct: Vec<String> = Vec::new();
+    for article in &chunk {
+        if let Prepared::Translate { paragraphs, .. } = &article.prepared {
+            for sentence in paragraphs.iter().flatten() {
+                let norm = cache::normalize(sentence);
+                index.entry(norm.clone()).or_insert_with(|| {
+                    distinct.push(norm);
+                    distinct.len() - 1
+                });
+            }
+        }
+    }
+    let keys: Vec<String> = distinct.iter().map(|s| cache.key(s)).collect();
+    let mut translated = 0;
+    let t = Instant::now();
+    for batch in batch::length_sorted_batches(&distinct, opts.batch_size, opts.max_batch_tokens) {
+        let todo: Vec<usize> = batch
+            .into_iter()
+            .filter(|&i| cache.get(&keys[i]).is_none())
+            .collect();
+        if todo.is_empty() {
+            continue;
+        }
+        let sources: Vec<String> = todo.iter().map(|&i| distinct[i].clone()).collect();
+        let outputs = engine.translate(&sources)?;
+        if outputs.len() != sources.len() {
+            anyhow::bail!(
+                "the engine returned {} translations for {} sentences",
+                outputs.len(),
+                sources.len()
+            );
+        }
+        translated += todo.len();
+        cache.insert_batch(todo.iter().map(|&i| keys[i].clone()).collect(), outputs)?;
+    }
+    timings.translate_s += t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    for mut article in chunk {
+        if let Prepared::Translate {
+            paragraphs,
+            counterpart,
+        } = &article.prepared
+        {
+            let translations = paragraphs
+                .iter()
+                .map(|paragraph| {
+                    paragraph
+                        .iter()
+                        .map(|s| {
+                            let key = &keys[index[&cache::normalize(s)]];
+                            cache
+                                .get(key)
+                                .map(str::to_string)
+                                .context("a translation is missing from the cache")
+                        })
+                        .collect::<anyhow::Result<Vec<String>>>()
+                })
+                .collect::<anyhow::Result<Vec<Vec<String>>>>()?;
+            let pairs = match counterpart {
+                None => {
+                    let rel_out = translated_path(&article.rel);
+                    let path = opts.output.join(&rel_out);
+                    let text = render(&translations, to);
+                    crate::fsio::write_atomic(&path, text.as_bytes())
+                        .with_context(|| path.display().to_string())?;
+                    article.entry.output = Some(rel_out);
+                    translation_pairs(&article.rel, (from, to), paragraphs, &translations)
+                }
+                Some(target) => {
+                    let source = paragraphs.concat();
+                    let mt = translations.concat();
+                    match aligned_pairs(&article.rel, (from, to), &source, &mt, target) {
+                        Ok(pairs) => pairs,
+                        Err(e) => {
+                            eprintln!(
+                                "bitext: {}: cannot align: {e}",
+                                opts.input.join(&article.rel).display()
+                            );
+                            article.entry.status = Status::Failed;
+                            article.entry.reason = Some(format!("cannot align: {e}"));
+                            Vec::new()
+                        }
+                    }
+                }
+            };
+            for pair in &pairs {
+                for writer in writers.iter_mut() {
+                    writer.write(pair)?;
+                }
+            }
+            article.entry.pairs = pairs.len();
+        }
+        progress.file_done(article.entry.sentences);
+        entries.push(article.entry);
+    }
+    timings.write_s += t.elapsed().as_secs_f64();
+    Ok(translated)
+}
+
+/// Joins translated sentences as running text: without spaces in Chinese, with
+/// one in English.
+fn join_sentences(sentences: &[String], lang: Lang) -> String {
+    sentences.join(if lang == Lang::Zh { "" } else { " " })
+}
+
+/// The translated article: one line per paragraph (the title first), blank lines between.
+fn render(translations: &[Vec<String>], to: Lang) -> String {
+    let paragraphs: Vec<String> = translations.iter().map(|p| join_sentences(p, to)).collect();
+    let mut text = paragraphs.join("\n\n");
+    text.push('\n');
+    text
+}
+
+/// One pair per source sentence with its machine translation; sentence ids count
+/// from the title.
+fn translation_pairs(
+    doc: &str,
+    (from, to): (Lang, Lang),
+    paragraphs: &[Vec<String>],
+    translations: &[Vec<String>],
+) -> Vec<SentencePair> {
+    paragraphs
+        .concat()
+        .into_iter()
+        .zip(translations.concat())
+        .enumerate()
+        .map(|(id, (src, tgt))| SentencePair {
+            doc: doc.to_string(),
+            src_lang: from,
+            tgt_lang: to,
+            src,
+            tgt,
+            src_ids: vec![id],
+            tgt_ids: vec![id],
+            score: None,
+        })
+        .collect()
+}
+
+/// Aligns `source` with the existing translation `target`, the machine translation
+/// `mt` of `source` serving as the lexical signal; beads with both sides become
+/// pairs (merged sentences joined as running text), scored by the aligner.
+fn aligned_pairs(
+    doc: &str,
+    (from, to): (Lang, Lang),
+    source: &[String],
+    mt: &[String],
+    target: &[String],
+) -> Result<Vec<SentencePair>, AlignError> {
+    let src = Side {
+        sentences: source,
+        lang: from,
+        translation: Some(mt),
+    };
+    let tgt = Side {
+        sentences: target,
+        lang: to,
+        translation: None,
+    };
+    let alignment = align(&src, &tgt, &AlignConfig::default())?;
+    Ok(alignment
+        .beads
+        .into_iter()
+        .filter(|b| !b.src.is_empty() && !b.tgt.is_empty())
+        .map(|b| SentencePair {
+            doc: doc.to_string(),
+            src_lang: from,
+            tgt_lang: to,
+            src: join_sentences(&source[b.src.clone()], from),
+            tgt: join_sentences(&target[b.tgt.clone()], to),
+            src_ids: b.src.collect(),
+            tgt_ids: b.tgt.collect(),
+            score: Some(b.score),
+        })
+        .collect())
+}
+
+/// Where the translation of the article at `rel` goes, relative to the output
+/// folder: `translated/<rel>`, with `.txt` appended to HTML files (the translation is plain text).
+pub fn translated_path(rel: &str) -> String {
+    let is_html = Path::new(rel)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    if is_html {
+        format!("{TRANSLATED_DIR}/{rel}.txt")
+    } else {
+        format!("{TRANSLATED_DIR}/{rel}")
+    }
+}
+
+/// The path the corpus functions take for `format` in `dir` (the stem for Moses).
+pub fn corpus_path(dir: &Path, format: Format) -> PathBuf {
+    match format {
+        Format::Moses => dir.join(CORPUS_STEM),
+        _ => dir.join(format!("{CORPUS_STEM}.{}", format.extension())),
+    }
+}
+
+/// Writes `manifest` as `dir/manifest.json`, atomically.
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    let mut json = serde_json::to_vec_pretty(manifest)?;
+    json.push(b'\n');
+    let path = dir.join(MANIFEST);
+    crate::fsio::write_atomic(&path, &json).with_context(|| path.display().to_string())
+}
+
+/// Removes the temporary files (`.tmp*`, tempfile's names) that a killed run left
+/// in the output folder before they were renamed into place.
+fn remove_stale_temp_files(output: &Path) {
+    if !output.is_dir() {
+        return;
+    }
+    let walker = walkdir::WalkDir::new(output)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != STATE_DIR)
+        .filter_map(Result::ok);
+    for entry in walker {
+        let stale =
+            entry.file_type().is_file() && entry.file_name().to_str().is_some_and(|n| n.starts_with(".tmp"));
+        if stale {
+            if let Err(e) = std::fs::remove_file(entry.path()) {
+                tracing::warn!(
+                    "{}: cannot remove stale temporary file: {e}",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_partition_the_paths() {
+        assert_eq!("1/4".parse::<Shard>().unwrap(), Shard { index: 1, count: 4 });
+        for bad in ["4/4", "1", "a/2", "0/0", "-1/2"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        let paths: Vec<String> = (0..200).map(|i| format!("dir/{i}.txt")).collect();
+        let shards: Vec<Shard> = (0..3).map(|index| Shard { index, count: 3 }).collect();
+        for p in &paths {
+            assert_eq!(shards.iter().filter(|s| s.contains(p)).count(), 1, "{p}");
+        }
+        assert!(shards
+            .iter()
+            .all(|s| paths.iter().filter(|p| s.contains(p)).count() > 40));
+    }
+
+    #[test]
+    fn html_translations_get_a_txt_name() {
+        assert_eq!(translated_path("a/b.txt"), "translated/a/b.txt");
+        assert_eq!(translated_path("a/b.HTML"), "translated/a/b.HTML.txt");
+    }
+}

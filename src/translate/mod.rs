@@ -1,5 +1,7 @@
 //! Translation engines behind one trait, with the options shared by all of them.
 
+pub mod batch;
+
 use crate::text::Lang;
 use std::path::PathBuf;
 
@@ -56,6 +58,21 @@ impl DeviceKind {
     }
 }
 
+/// Floating-point precision of the weights and activations.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit floats (exact reference results).
+    #[default]
+    F32,
+    /// 16-bit floats (GPU).
+    F16,
+    /// bfloat16 (GPU, recent CPUs).
+    Bf16,
+}
+
 /// Everything needed to load an engine and decode with it.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
@@ -89,6 +106,8 @@ pub struct EngineOptions {
     pub threads: Option<usize>,
     /// Where to run.
     pub device: DeviceKind,
+    /// Precision of weights and activations.
+    pub precision: Precision,
 }
 
 impl EngineOptions {
@@ -110,6 +129,7 @@ impl EngineOptions {
             length_cap: (2.0, 10),
             threads: None,
             device: DeviceKind::Cpu,
+            precision: Precision::F32,
         }
     }
 }

@@ -1,0 +1,151 @@
+//! `bitext run`: the batch pipeline over a folder of articles.
+
+use crate::corpus::Format;
+use crate::pipeline::{self, manifest::Status, RunOptions, Shard};
+use crate::text::Lang;
+use crate::translate::{load_engine, DeviceKind, EngineKind, EngineOptions};
+use anyhow::Context;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `bitext run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder of articles (.txt, .md, .html, .htm), read recursively; or one article.
+    pub input: PathBuf,
+
+    /// Output folder: translated/, corpus.* and manifest.json go here. Running the same
+    /// command again resumes an interrupted run (finished work comes from the cache).
+    #[arg(long, short)]
+    pub output: PathBuf,
+
+    /// Target language; articles already in it are skipped and reported.
+    #[arg(long, default_value = "zh")]
+    pub to: Lang,
+
+    /// Translation engine.
+    #[arg(long, value_enum, default_value = "marian")]
+    pub engine: EngineKind,
+
+    /// Model name from models/*.toml or a hub repo id (default: the engine's model for the direction).
+    #[arg(long)]
+    pub model: Option<String>,
+
+    /// Local folder with the model files (Marian), instead of --model.
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
+
+    /// Local model file (Qwen GGUF), instead of --model.
+    #[arg(long)]
+    pub model_file: Option<PathBuf>,
+
+    /// Only process articles whose path relative to INPUT matches this glob
+    /// (e.g. 'en/**/*.txt'); repeat for several.
+    #[arg(long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
+
+    /// Corpus formats to write, comma-separated (tsv, jsonl, tmx, moses).
+    /// `bitext merge` needs jsonl.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "tsv,jsonl,tmx,moses"
+    )]
+    pub formats: Vec<Format>,
+
+    /// Process only share K of N (0 <= K < N) of the files, chosen by a hash of their
+    /// path: run N copies (Slurm array, Kubernetes indexed job), then `bitext merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+
+    /// Align each article with its existing translation of the same stem (same
+    /// relative folder, any article extension) in this folder, instead of pairing it
+    /// with the machine translation; the engine's translation guides the aligner.
+    /// Pairs then carry the aligner's score; no translated/ folder is written.
+    #[arg(long, value_name = "DIR")]
+    pub pair_dir: Option<PathBuf>,
+
+    /// Ignore the translation cache and translate everything again.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Beam size; 1 is greedy.
+    #[arg(long, default_value_t = 1)]
+    pub beam: usize,
+
+    /// Most sentences in one batch.
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+
+    /// Most (estimated, padded) source tokens in one batch.
+    #[arg(long, default_value_t = 4096)]
+    pub max_batch_tokens: usize,
+
+    /// Sentences gathered from consecutive files before batching; more shares batches
+    /// better across small files but holds more in memory.
+    #[arg(long, default_value_t = 20_000)]
+    pub chunk_sentences: usize,
+
+    /// Compute threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// Where the model runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceKind,
+}
+
+/// Runs `bitext run`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    std::fs::metadata(&args.input).with_context(|| args.input.display().to_string())?;
+    if let Some(dir) = &args.pair_dir {
+        if !dir.is_dir() {
+            anyhow::bail!("{}: --pair-dir is not a folder", dir.display());
+        }
+    }
+    let mut engine_opts = EngineOptions::new(args.engine, args.to.other(), args.to);
+    engine_opts.model = args.model.clone();
+    engine_opts.model_dir = args.model_dir.clone();
+    engine_opts.model_file = args.model_file.clone();
+    engine_opts.beam = args.beam;
+    engine_opts.batch_size = args.batch_size;
+    engine_opts.max_batch_tokens = args.max_batch_tokens;
+    engine_opts.threads = args.threads;
+    engine_opts.device = args.device;
+    // Load the model first: a missing model must fail before any output is touched.
+    let mut engine = load_engine(&engine_opts).context("cannot load the translation model")?;
+
+    let opts = RunOptions {
+        input: args.input,
+        output: args.output,
+        engine_kind: format!("{:?}", args.engine).to_lowercase(),
+        globs: args.globs,
+        formats: args.formats,
+        shard: args.shard,
+        force: args.force,
+        batch_size: args.batch_size,
+        max_batch_tokens: args.max_batch_tokens,
+        chunk_sentences: args.chunk_sentences,
+        progress: true,
+        pair_dir: args.pair_dir,
+    };
+    let manifest = pipeline::run(&opts, engine.as_mut())?;
+    let t = &manifest.totals;
+    tracing::info!(
+        "{} files: {} translated ({} sentences, {} pairs, {} new to the engine), {} skipped, {} failed in {:.1} s; see {}",
+        t.files,
+        t.translated,
+        t.sentences,
+        t.pairs,
+        t.engine_sentences,
+        t.skipped,
+        t.failed,
+        manifest.timings.total_s,
+        opts.output.join(pipeline::MANIFEST).display()
+    );
+    for file in manifest.files.iter().filter(|f| f.status == Status::Skipped) {
+        tracing::info!("skipped {}: {}", file.path, file.reason.as_deref().unwrap_or(""));
+    }
+    Ok(super::exit_code(t.failed))
+}

@@ -1,0 +1,400 @@
+//! Batched greedy and beam search with the semantics of HF `generate()` for MarianMT:
+//! decoding starts from `<pad>`, `<pad>` is never generated, `</s>` is forced at each
+//! sentence's length limit, `min_new_tokens` and `no_repeat_ngram_size` as in HF's logits
+//! processors. Every sentence keeps its own limit, finished sentences leave the batch,
+//! and a batch gives the same tokens as each sentence alone.
+
+use super::model::{Encoded, MarianModel};
+use candle_core::Result;
+
+/// Decoding settings shared by greedy and beam search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecodeOptions {
+    /// Beam size; 1 is greedy.
+    pub beam: usize,
+    /// `</s>` is blocked until this many tokens were generated.
+    pub min_new_tokens: usize,
+    /// Never repeat an n-gram of this size; 0 disables the guard.
+    pub no_repeat_ngram: usize,
+    /// Finished beams are scored `log p / length^length_penalty` (HF default 1.0).
+    pub length_penalty: f32,
+}
+
+/// The special ids decoding needs.
+#[derive(Debug, Clone, Copy)]
+struct Specials {
+    start: u32,
+    eos: u32,
+    pad: u32,
+}
+
+impl Specials {
+    fn of(model: &MarianModel) -> Specials {
+        let c = model.config();
+        Specials {
+            start: c.decoder_start(),
+            eos: c.eos_token_id,
+            pad: c.pad_token_id,
+        }
+    }
+}
+
+/// HF's logits processors for one hypothesis: `seq` is its tokens so far (with the start
+/// token), `max_new` its length limit.
+fn constrain(scores: &mut [f32], seq: &[u32], max_new: usize, sp: Specials, opts: &DecodeOptions) {
+    let generated = seq.len() - 1;
+    let n = opts.no_repeat_ngram;
+    if n > 0 && seq.len() + 1 >= n {
+        let prefix = &seq[seq.len() + 1 - n..];
+        for gram in seq.windows(n) {
+            if &gram[..n - 1] == prefix {
+                if let Some(s) = scores.get_mut(gram[n - 1] as usize) {
+                    *s = f32::NEG_INFINITY;
+                }
+            }
+        }
+    }
+    if let Some(s) = scores.get_mut(sp.pad as usize) {
+        *s = f32::NEG_INFINITY;
+    }
+    if generated < opts.min_new_tokens {
+        if let Some(s) = scores.get_mut(sp.eos as usize) {
+            *s = f32::NEG_INFINITY;
+        }
+    }
+    if generated + 1 >= max_new {
+        scores.fill(f32::NEG_INFINITY);
+        if let Some(s) = scores.get_mut(sp.eos as usize) {
+            *s = 0.0;
+        }
+    }
+}
+
+/// Index of the first largest score.
+fn argmax(scores: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, &s) in scores.iter().enumerate() {
+        if s > scores[best] {
+            best = i;
+        }
+    }
+    best as u32
+}
+
+/// log_softmax over one row, in place.
+fn log_softmax(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f32 = row.iter().map(|&x| (x - max).exp()).sum();
+    let log_sum = sum.ln() + max;
+    for x in row.iter_mut() {
+        *x -= log_sum;
+    }
+}
+
+/// Translates the encoded batch; `max_new[i]` is sentence i's limit (≥ 1, `</s>` included).
+/// Returns each sentence's generated ids, ending in `</s>`.
+pub fn generate(
+    model: &MarianModel,
+    encoded: &Encoded,
+    max_new: &[usize],
+    opts: &DecodeOptions,
+) -> Result<Vec<Vec<u32>>> {
+    if opts.beam <= 1 {
+        greedy(model, encoded, max_new, opts)
+    } else {
+        beam_search(model, encoded, max_new, opts)
+    }
+}
+
+fn greedy(
+    model: &MarianModel,
+    encoded: &Encoded,
+    max_new: &[usize],
+    opts: &DecodeOptions,
+) -> Result<Vec<Vec<u32>>> {
+    let sp = Specials::of(model);
+    let mut state = model.start_decoding(encoded)?;
+    let mut seqs: Vec<Vec<u32>> = vec![vec![sp.start]; max_new.len()];
+    let mut active: Vec<usize> = (0..max_new.len()).collect();
+    while !active.is_empty() {
+        let tokens: Vec<u32> = active
+            .iter()
+            .map(|&i| *seqs[i].last().unwrap_or(&sp.start))
+            .collect();
+        let logits = model.decode_step(&mut state, &tokens)?.to_vec2::<f32>()?;
+        let mut keep_rows = Vec::with_capacity(active.len());
+        let mut still = Vec::with_capacity(active.len());
+        for (row, (&i, mut scores)) in active.iter().zip(logits).enumerate() {
+            constrain(&mut scores, &seqs[i], max_new[i], sp, opts);
+            let token = argmax(&scores);
+            seqs[i].push(token);
+            if token != sp.eos && seqs[i].len() - 1 < max_new[i] {
+                keep_rows.push(row as u32);
+                still.push(i);
+            }
+        }
+        if !still.is_empty() && still.len() < active.len() {
+            state.select(&keep_rows)?;
+        }
+        active = still;
+    }
+    Ok(seqs.into_iter().map(|s| s[1..].to_vec()).collect())
+}
+
+/// A partial translation and its summed log-probability.
+#[derive(Debug, Clone)]
+struct Hyp {
+    tokens: Vec<u32>,
+    score: f32,
+}
+
+/// One candidate continuation: source beam, token, accumulated score.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    beam: usize,
+    token: u32,
+    score: f32,
+}
+
+/// Beam search state of one sentence, mirroring HF's `_beam_search` tensors.
+struct BeamSentence {
+    running: Vec<Hyp>,
+    /// The `beam` best finished hypotheses; slots not yet filled have `finished == false`.
+    finished: Vec<(Hyp, bool)>,
+    /// HF's early-stop heuristic: can a running beam still beat the worst finished one?
+    improvable: bool,
+    max_new: usize,
+    done: bool,
+}
+
+/// The `k` best candidates over all beams of a sentence, best first, ties to the lower
+/// flat index (beam-major), as `torch.topk` over `num_beams · vocab`.
+fn top_k(rows: &[Vec<f32>], k: usize) -> Vec<Candidate> {
+    let mut best: Vec<Candidate> = Vec::with_capacity(k + 1);
+    for (beam, row) in rows.iter().enumerate() {
+        for (token, &score) in row.iter().enumerate() {
+            if best.len() == k && best.last().is_some_and(|w| score <= w.score) {
+                continue;
+            }
+            let at = best.partition_point(|c| c.score >= score);
+            best.insert(
+                at,
+                Candidate {
+                    beam,
+                    token: token as u32,
+                    score,
+                },
+            );
+            best.truncate(k);
+        }
+    }
+    best
+}
+
+impl BeamSentence {
+    fn new(start: u32, beam: usize, max_new: usize) -> BeamSentence {
+        let running = (0..beam)
+            .map(|b| Hyp {
+                tokens: vec![start],
+                score: if b == 0 { 0.0 } else { -1.0e9 },
+            })
+            .collect();
+        let empty = Hyp {
+            tokens: Vec::new(),
+            score: -1.0e9,
+        };
+        BeamSentence {
+            running,
+            finished: vec![(empty, false); beam],
+            improvable: true,
+            max_new,
+            done: false,
+        }
+    }
+
+    /// One step given this sentence's `beam` rows of logits; returns, for each new running
+    /// beam, the row (within this sentence) it continues.
+    fn step(&mut self, mut rows: Vec<Vec<f32>>, sp: Specials, opts: &DecodeOptions) -> Vec<usize> {
+        let nb = self.running.len();
+        let generated = self.running[0].tokens.len() - 1;
+        for (row, hyp) in rows.iter_mut().zip(&self.running) {
+            log_softmax(row);
+            constrain(row, &hyp.tokens, self.max_new, sp, opts);
+            for x in row.iter_mut() {
+                *x += hyp.score;
+            }
+        }
+        let candidates = top_k(&rows, 2 * nb);
+        let at_limit = generated + 1 >= self.max_new;
+        let hits: Vec<bool> = candidates.iter().map(|c| c.token == sp.eos || at_limit).collect();
+        let extend = |c: &Candidate| {
+            let mut tokens = self.running[c.beam].tokens.clone();
+            tokens.push(c.token);
+            tokens
+        };
+
+        // Finished candidates among the top `nb` join the finished set if good enough.
+        let lp = ((generated + 1) as f32).powf(opts.length_penalty);
+        let mut merged: Vec<(Hyp, bool)> = std::mem::take(&mut self.finished);
+        for (k, (c, &hit)) in candidates.iter().zip(&hits).enumerate() {
+            let just_finished = hit && k < nb;
+            let mut score = c.score / lp;
+            if !self.improvable {
+                score += -1.0e9;
+            }
+            if !just_finished {
+                score += -1.0e9;
+            }
+            merged.push((
+                Hyp {
+                    tokens: extend(c),
+                    score,
+                },
+                just_finished,
+            ));
+        }
+        merged.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+        merged.truncate(nb);
+        self.finished = merged;
+
+        // The best `nb` candidates that did not finish keep running.
+        let mut order: Vec<(usize, f32)> = candidates
+            .iter()
+            .zip(&hits)
+            .enumerate()
+            .map(|(k, (c, &hit))| (k, c.score + if hit { -1.0e9 } else { 0.0 }))
+            .collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut sources = Vec::with_capacity(nb);
+        let mut running = Vec::with_capacity(nb);
+        for &(k, score) in order.iter().take(nb) {
+            let c = &candidates[k];
+            sources.push(c.beam);
+            running.push(Hyp {
+                tokens: extend(c),
+                score,
+            });
+        }
+        self.running = running;
+
+        let generated = generated + 1;
+        let best_running = self.running[0].score / (generated as f32).powf(opts.length_penalty);
+        let all_finished = self.finished.iter().all(|(_, f)| *f);
+        let worst_finished = self
+            .finished
+            .iter()
+            .map(|(h, _)| h.score)
+            .fold(f32::INFINITY, f32::min);
+        self.improvable &= !all_finished || best_running > worst_finished;
+        self.done = !self.improvable || hits.iter().all(|&h| h);
+        sources
+    }
+
+    fn best(&self) -> Vec<u32> {
+        self.finished
+            .first()
+            .map(|(h, _)| h.tokens.get(1..).unwrap_or_default().to_vec())
+            .unwrap_or_default()
+    }
+}
+
+fn beam_search(
+    model: &MarianModel,
+    encoded: &Encoded,
+    max_new: &[usize],
+    opts: &DecodeOptions,
+) -> Result<Vec<Vec<u32>>> {
+    let sp = Specials::of(model);
+    let nb = opts.beam;
+    let mut state = model.start_decoding(encoded)?;
+    let expand: Vec<u32> = (0..max_new.len() as u32)
+        .flat_map(|i| std::iter::repeat_n(i, nb))
+        .collect();
+    state.select(&expand)?;
+    let mut sentences: Vec<BeamSentence> = max_new
+        .iter()
+        .map(|&m| BeamSentence::new(sp.start, nb, m))
+        .collect();
+    let mut active: Vec<usize> = (0..sentences.len()).collect();
+    while !active.is_empty() {
+        let tokens: Vec<u32> = active
+            .iter()
+            .flat_map(|&i| {
+                sentences[i]
+                    .running
+                    .iter()
+                    .map(|h| *h.tokens.last().unwrap_or(&sp.start))
+            })
+            .collect();
+        let logits = model.decode_step(&mut state, &tokens)?.to_vec2::<f32>()?;
+        let mut logits = logits.into_iter();
+        let mut rows = Vec::with_capacity(tokens.len());
+        let mut still = Vec::with_capacity(active.len());
+        for (slot, &i) in active.iter().enumerate() {
+            let own: Vec<Vec<f32>> = logits.by_ref().take(nb).collect();
+            let sources = sentences[i].step(own, sp, opts);
+            if !sentences[i].done {
+                rows.extend(sources.iter().map(|&b| (slot * nb + b) as u32));
+                still.push(i);
+            }
+        }
+        if !still.is_empty() {
+            state.select(&rows)?;
+        }
+        active = still;
+    }
+    Ok(sentences.iter().map(BeamSentence::best).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SP: Specials = Specials {
+        start: 3,
+        eos: 0,
+        pad: 3,
+    };
+
+    fn opts(no_repeat_ngram: usize, min_new_tokens: usize) -> DecodeOptions {
+        DecodeOptions {
+            beam: 1,
+            min_new_tokens,
+            no_repeat_ngram,
+            length_penalty: 1.0,
+        }
+    }
+
+    #[test]
+    fn pad_is_never_a_candidate_and_eos_waits_for_min_new_tokens() {
+        let mut scores = vec![1.0; 4];
+        constrain(&mut scores, &[3, 1], 10, SP, &opts(0, 2));
+        assert_eq!(scores, vec![f32::NEG_INFINITY, 1.0, 1.0, f32::NEG_INFINITY]);
+    }
+
+    #[test]
+    fn eos_is_forced_on_the_last_allowed_token() {
+        let mut scores = vec![1.0; 4];
+        constrain(&mut scores, &[3, 1, 2], 3, SP, &opts(0, 5));
+        assert_eq!(argmax(&scores), 0);
+        assert!(scores[1..].iter().all(|s| s.is_infinite()));
+    }
+
+    #[test]
+    fn a_seen_trigram_cannot_be_completed_again() {
+        // After "… 1 2" the trigram "1 2 1" would repeat, so 1 is banned; "1 2 2" and
+        // "1 2 4" are new.
+        let mut scores = vec![1.0; 5];
+        constrain(&mut scores, &[3, 1, 2, 1, 2], 10, SP, &opts(3, 0));
+        assert!(scores[1].is_infinite());
+        assert_eq!(scores[2], 1.0);
+        assert_eq!(scores[4], 1.0);
+    }
+
+    #[test]
+    fn top_k_is_ordered_and_prefers_the_lower_flat_index_on_ties() {
+        let rows = vec![vec![0.5, 2.0, 1.0], vec![2.0, -1.0, 3.0]];
+        let got: Vec<(usize, u32)> = top_k(&rows, 3).iter().map(|c| (c.beam, c.token)).collect();
+        assert_eq!(got, vec![(1, 2), (0, 1), (1, 0)]);
+    }
+}

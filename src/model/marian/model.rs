@@ -1,0 +1,393 @@
+//! The MarianMT transformer (Junczys-Dowmunt et al. 2018; HF `MarianMTModel`): post-norm
+//! encoder and decoder layers, sinusoidal positions, tied embeddings and a final logits bias.
+//!
+//! Unlike `candle_transformers::models::marian`, the encoder keeps no state between
+//! calls, padding is masked in the encoder and in cross-attention, cross-attention keys
+//! and values are computed once per batch, and the decoder state can be reordered or
+//! shrunk between steps (beam search, finished sequences dropped).
+
+use super::config::Config;
+use candle_core::{DType, Device, Module, Tensor};
+use candle_nn::{layer_norm, linear, Activation, LayerNorm, Linear, VarBuilder};
+
+/// HF MarianSinusoidalPositionalEmbedding: sines in the first half of each vector,
+/// cosines in the second, not interleaved.
+fn sinusoidal_positions(n_pos: usize, dim: usize, dtype: DType, dev: &Device) -> candle_core::Result<Tensor> {
+    let sentinel = dim.div_ceil(2);
+    let mut table = vec![0f32; n_pos * dim];
+    for pos in 0..n_pos {
+        let row = &mut table[pos * dim..(pos + 1) * dim];
+        for j in 0..dim {
+            let angle = pos as f64 / 10000f64.powf((2 * (j / 2)) as f64 / dim as f64);
+            if j % 2 == 0 {
+                row[j / 2] = angle.sin() as f32;
+            } else {
+                row[sentinel + j / 2] = angle.cos() as f32;
+            }
+        }
+    }
+    Tensor::from_vec(table, (n_pos, dim), dev)?.to_dtype(dtype)
+}
+
+/// Multi-head attention with separate query, key, value and output projections.
+#[derive(Debug, Clone)]
+struct Attention {
+    q_proj: Linear,
+    k_proj: Linear,
+    v_proj: Linear,
+    out_proj: Linear,
+    heads: usize,
+    head_dim: usize,
+}
+
+impl Attention {
+    fn new(d_model: usize, heads: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+        Ok(Attention {
+            q_proj: linear(d_model, d_model, vb.pp("q_proj"))?,
+            k_proj: linear(d_model, d_model, vb.pp("k_proj"))?,
+            v_proj: linear(d_model, d_model, vb.pp("v_proj"))?,
+            out_proj: linear(d_model, d_model, vb.pp("out_proj"))?,
+            heads,
+            head_dim: d_model / heads,
+        })
+    }
+
+    /// (batch, len, d_model) → (batch, heads, len, head_dim).
+    fn split_heads(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let (b, t, _) = x.dims3()?;
+        x.reshape((b, t, self.heads, self.head_dim))?
+            .transpose(1, 2)?
+            .contiguous()
+    }
+
+    /// Keys and values of `x`, split into heads.
+    fn keys_values(&self, x: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+        Ok((
+            self.split_heads(&self.k_proj.forward(x)?)?,
+            self.split_heads(&self.v_proj.forward(x)?)?,
+        ))
+    }
+
+    /// softmax(q·kᵀ/√d + mask)·v for queries from `x`; `mask` is additive and
+    /// broadcasts to (batch, heads, queries, keys).
+    fn attend(
+        &self,
+        x: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> candle_core::Result<Tensor> {
+        let (b, t, d) = x.dims3()?;
+        let scale = (self.head_dim as f64).powf(-0.5);
+        let q = self.split_heads(&(self.q_proj.forward(x)? * scale)?)?;
+        let mut scores = q.matmul(&k.t()?)?;
+        if let Some(mask) = mask {
+            scores = scores.broadcast_add(mask)?;
+        }
+        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
+        let out = weights.matmul(v)?.transpose(1, 2)?.reshape((b, t, d))?;
+        self.out_proj.forward(&out)
+    }
+}
+
+/// fc1 → activation → fc2.
+#[derive(Debug, Clone)]
+struct FeedForward {
+    fc1: Linear,
+    fc2: Linear,
+    act: Activation,
+}
+
+impl FeedForward {
+    fn new(d_model: usize, ffn: usize, act: Activation, vb: &VarBuilder) -> candle_core::Result<Self> {
+        Ok(FeedForward {
+            fc1: linear(d_model, ffn, vb.pp("fc1"))?,
+            fc2: linear(ffn, d_model, vb.pp("fc2"))?,
+            act,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        self.fc2.forward(&self.act.forward(&self.fc1.forward(x)?)?)
+    }
+}
+
+/// Self-attention and feed-forward, each followed by residual add and LayerNorm.
+#[derive(Debug, Clone)]
+struct EncoderLayer {
+    self_attn: Attention,
+    self_attn_layer_norm: LayerNorm,
+    ffn: FeedForward,
+    final_layer_norm: LayerNorm,
+}
+
+impl EncoderLayer {
+    fn new(cfg: &Config, vb: VarBuilder) -> candle_core::Result<Self> {
+        let d = cfg.d_model;
+        Ok(EncoderLayer {
+            self_attn: Attention::new(d, cfg.encoder_attention_heads, vb.pp("self_attn"))?,
+            self_attn_layer_norm: layer_norm(d, 1e-5, vb.pp("self_attn_layer_norm"))?,
+            ffn: FeedForward::new(d, cfg.encoder_ffn_dim, cfg.activation_function, &vb)?,
+            final_layer_norm: layer_norm(d, 1e-5, vb.pp("final_layer_norm"))?,
+        })
+    }
+
+    fn forward(&self, x: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+        let (k, v) = self.self_attn.keys_values(x)?;
+        let x = self
+            .self_attn_layer_norm
+            .forward(&(x + self.self_attn.attend(x, &k, &v, Some(mask))?)?)?;
+        self.final_layer_norm.forward(&(&x + self.ffn.forward(&x)?)?)
+    }
+}
+
+/// Masked self-attention, cross-attention over the encoder, feed-forward; post-norm.
+#[derive(Debug, Clone)]
+struct DecoderLayer {
+    self_attn: Attention,
+    self_attn_layer_norm: LayerNorm,
+    encoder_attn: Attention,
+    encoder_attn_layer_norm: LayerNorm,
+    ffn: FeedForward,
+    final_layer_norm: LayerNorm,
+}
+
+impl DecoderLayer {
+    fn new(cfg: &Config, vb: VarBuilder) -> candle_core::Result<Self> {
+        let d = cfg.d_model;
+        let heads = cfg.decoder_attention_heads;
+        Ok(DecoderLayer {
+            self_attn: Attention::new(d, heads, vb.pp("self_attn"))?,
+            self_attn_layer_norm: layer_norm(d, 1e-5, vb.pp("self_attn_layer_norm"))?,
+            encoder_attn: Attention::new(d, heads, vb.pp("encoder_attn"))?,
+            encoder_attn_layer_norm: layer_norm(d, 1e-5, vb.pp("encoder_attn_layer_norm"))?,
+            ffn: FeedForward::new(d, cfg.decoder_ffn_dim, cfg.activation_function, &vb)?,
+            final_layer_norm: layer_norm(d, 1e-5, vb.pp("final_layer_norm"))?,
+        })
+    }
+
+    /// One decoding step for `x` (batch, 1, d): appends this step's keys and values to
+    /// `cache`, attends over all earlier steps (no causal mask needed) and the source.
+    fn step(&self, x: &Tensor, cache: &mut LayerCache) -> candle_core::Result<Tensor> {
+        let (k, v) = self.self_attn.keys_values(x)?;
+        let (k, v) = match cache.self_kv.take() {
+            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+            None => (k, v),
+        };
+        let h = self.self_attn.attend(x, &k, &v, None)?;
+        cache.self_kv = Some((k, v));
+        let x = self.self_attn_layer_norm.forward(&(x + h)?)?;
+        let h = self
+            .encoder_attn
+            .attend(&x, &cache.cross_k, &cache.cross_v, Some(&cache.source_mask))?;
+        let x = self.encoder_attn_layer_norm.forward(&(x + h)?)?;
+        self.final_layer_norm.forward(&(&x + self.ffn.forward(&x)?)?)
+    }
+}
+
+/// What one decoder layer remembers between steps.
+#[derive(Debug, Clone)]
+struct LayerCache {
+    cross_k: Tensor,
+    cross_v: Tensor,
+    source_mask: Tensor,
+    self_kv: Option<(Tensor, Tensor)>,
+}
+
+/// Encoded source sentences: states (batch, len, d) and the additive padding mask
+/// (batch, 1, 1, len).
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    /// Last encoder layer's output.
+    pub states: Tensor,
+    /// 0 for real tokens, −∞ for padding.
+    pub mask: Tensor,
+}
+
+/// Per-sequence decoder state: cross-attention keys/values (computed once), the
+/// self-attention cache and the number of tokens fed so far.
+#[derive(Debug, Clone)]
+pub struct DecoderState {
+    layers: Vec<LayerCache>,
+    position: usize,
+}
+
+impl DecoderState {
+    /// Keeps only the rows `rows` (in that order, repeats allowed): drops finished
+    /// sequences and reorders beams.
+    pub fn select(&mut self, rows: &[u32]) -> candle_core::Result<()> {
+        let Some(first) = self.layers.first() else {
+            return Ok(());
+        };
+        let idx = Tensor::new(rows, first.cross_k.device())?;
+        for layer in &mut self.layers {
+            layer.cross_k = layer.cross_k.index_select(&idx, 0)?;
+            layer.cross_v = layer.cross_v.index_select(&idx, 0)?;
+            layer.source_mask = layer.source_mask.index_select(&idx, 0)?;
+            if let Some((k, v)) = layer.self_kv.take() {
+                layer.self_kv = Some((k.index_select(&idx, 0)?, v.index_select(&idx, 0)?));
+            }
+        }
+        Ok(())
+    }
+
+    /// Tokens fed to the decoder so far (the next token's position).
+    pub fn position(&self) -> usize {
+        self.position
+    }
+}
+
+/// MarianMTModel with HF weight names (`model.encoder.layers.N…`, `model.shared.weight`,
+/// `final_logits_bias`), so HF checkpoints load unchanged.
+#[derive(Debug, Clone)]
+pub struct MarianModel {
+    encoder_embed: Tensor,
+    decoder_embed: Tensor,
+    lm_head: Tensor,
+    final_logits_bias: Tensor,
+    positions: Tensor,
+    embed_scale: f64,
+    encoder: Vec<EncoderLayer>,
+    decoder: Vec<DecoderLayer>,
+    config: Config,
+    dtype: DType,
+}
+
+impl MarianModel {
+    /// Builds the model from weights in `vb`.
+    pub fn new(config: &Config, vb: VarBuilder) -> candle_core::Result<Self> {
+        let d = config.d_model;
+        let src_vocab = config.vocab_size;
+        let tgt_vocab = config.target_vocab_size();
+        let m = vb.pp("model");
+        let (encoder_embed, decoder_embed) = if m.contains_tensor("shared.weight") {
+            let shared = m.get((src_vocab, d), "shared.weight")?;
+            let dec = if m.contains_tensor("decoder.embed_tokens.weight")
+                && !config.share_encoder_decoder_embeddings
+            {
+                m.get((tgt_vocab, d), "decoder.embed_tokens.weight")?
+            } else {
+                shared.clone()
+            };
+            (shared, dec)
+        } else {
+            (
+                m.get((src_vocab, d), "encoder.embed_tokens.weight")?,
+                m.get((tgt_vocab, d), "decoder.embed_tokens.weight")?,
+            )
+        };
+        let lm_head = if vb.contains_tensor("lm_head.weight") {
+            vb.get((tgt_vocab, d), "lm_head.weight")?
+        } else {
+            decoder_embed.clone()
+        };
+        let final_logits_bias = if vb.contains_tensor("final_logits_bias") {
+            vb.get((1, tgt_vocab), "final_logits_bias")?
+        } else {
+            Tensor::zeros((1, tgt_vocab), vb.dtype(), vb.device())?
+        };
+        let encoder = (0..config.encoder_layers)
+            .map(|i| EncoderLayer::new(config, m.pp(format!("encoder.layers.{i}"))))
+            .collect::<candle_core::Result<_>>()?;
+        let decoder = (0..config.decoder_layers)
+            .map(|i| DecoderLayer::new(config, m.pp(format!("decoder.layers.{i}"))))
+            .collect::<candle_core::Result<_>>()?;
+        Ok(MarianModel {
+            encoder_embed,
+            decoder_embed,
+            lm_head,
+            final_logits_bias,
+            positions: sinusoidal_positions(config.max_position_embeddings, d, vb.dtype(), vb.device())?,
+            embed_scale: if config.scale_embedding {
+                (d as f64).sqrt()
+            } else {
+                1.0
+            },
+            encoder,
+            decoder,
+            config: config.clone(),
+            dtype: vb.dtype(),
+        })
+    }
+
+    /// The model's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> &Device {
+        self.positions.device()
+    }
+
+    /// Token embeddings × scale + positions `start..start+len` for `ids` (batch, len).
+    fn embed(&self, table: &Tensor, ids: &Tensor, start: usize) -> candle_core::Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        let tokens = table.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, ()))?;
+        let positions = self.positions.narrow(0, start, t)?;
+        (tokens * self.embed_scale)?.broadcast_add(&positions)
+    }
+
+    /// Encodes right-padded sentences. `ids` are equal-length rows, `lengths` the real
+    /// length of each. Rows longer than `max_position_embeddings` are an error.
+    pub fn encode(&self, ids: &[Vec<u32>], lengths: &[usize]) -> candle_core::Result<Encoded> {
+        let b = ids.len();
+        let t = ids.first().map_or(0, Vec::len);
+        if t > self.config.max_position_embeddings {
+            candle_core::bail!(
+                "source of {t} tokens exceeds the model's {} positions",
+                self.config.max_position_embeddings
+            );
+        }
+        let flat: Vec<u32> = ids.iter().flatten().copied().collect();
+        let ids = Tensor::from_vec(flat, (b, t), self.device())?;
+        let mask: Vec<f32> = lengths
+            .iter()
+            .flat_map(|&n| (0..t).map(move |j| if j < n { 0.0 } else { f32::NEG_INFINITY }))
+            .collect();
+        let mask = Tensor::from_vec(mask, (b, 1, 1, t), self.device())?.to_dtype(self.dtype)?;
+        let mut x = self.embed(&self.encoder_embed, &ids, 0)?;
+        for layer in &self.encoder {
+            x = layer.forward(&x, &mask)?;
+        }
+        Ok(Encoded { states: x, mask })
+    }
+
+    /// Starts decoding: cross-attention keys and values of every layer, computed once.
+    pub fn start_decoding(&self, encoded: &Encoded) -> candle_core::Result<DecoderState> {
+        let layers = self
+            .decoder
+            .iter()
+            .map(|layer| {
+                let (cross_k, cross_v) = layer.encoder_attn.keys_values(&encoded.states)?;
+                Ok(LayerCache {
+                    cross_k,
+                    cross_v,
+                    source_mask: encoded.mask.clone(),
+                    self_kv: None,
+                })
+            })
+            .collect::<candle_core::Result<_>>()?;
+        Ok(DecoderState { layers, position: 0 })
+    }
+
+    /// Feeds one token per row and returns next-token logits (rows, target vocab) in f32.
+    pub fn decode_step(&self, state: &mut DecoderState, tokens: &[u32]) -> candle_core::Result<Tensor> {
+        if state.position >= self.config.max_position_embeddings {
+            candle_core::bail!(
+                "output longer than the model's {} positions",
+                self.config.max_position_embeddings
+            );
+        }
+        let ids = Tensor::from_vec(tokens.to_vec(), (tokens.len(), 1), self.device())?;
+        let mut x = self.embed(&self.decoder_embed, &ids, state.position)?;
+        for (layer, cache) in self.decoder.iter().zip(state.layers.iter_mut()) {
+            x = layer.step(&x, cache)?;
+        }
+        state.position += 1;
+        let x = x.squeeze(1)?;
+        x.matmul(&self.lm_head.t()?)?
+            .broadcast_add(&self.final_logits_bias)?
+            .to_dtype(DType::F32)
+    }
+}

@@ -1,0 +1,162 @@
+//! The on-disk translation cache: a translation per (engine signature, direction,
+//! normalised sentence), so duplicated sentences and reruns cost nothing.
+//!
+//! The file is JSON lines, one line per translated batch. A run killed while
+//! appending leaves at most one torn last line; loading drops it (and cuts it off
+//! the file), so a batch is cached either completely or not at all. That keeps the
+//! batches of a resumed run identical to those of an uninterrupted one.
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Collapses runs of whitespace into one space and trims: the form that is
+/// translated and looked up, so spacing differences share one entry.
+pub fn normalize(sentence: &str) -> String {
+    sentence.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One appended line: the keys and translations of one batch.
+#[derive(Serialize, Deserialize)]
+struct BatchRecord {
+    keys: Vec<String>,
+    translations: Vec<String>,
+}
+
+/// Translations already computed, backed by an append-only file.
+pub struct TranslationCache {
+    path: PathBuf,
+    /// Hash of the engine signature and direction that every key includes.
+    scope: String,
+    entries: HashMap<String, String>,
+    file: std::fs::File,
+}
+
+impl TranslationCache {
+    /// Opens (or creates) the cache at `path` for translations made by an engine with
+    /// `signature` from `from` to `to`. With `fresh`, previous entries are discarded.
+    pub fn open(path: &Path, signature: &str, direction: &str, fresh: bool) -> anyhow::Result<Self> {
+        let context = || path.display().to_string();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(context)?;
+        }
+        let mut entries = HashMap::new();
+        let mut valid_len = 0u64;
+        if !fresh && path.exists() {
+            let bytes = std::fs::read(path).with_context(context)?;
+            for line in bytes.split_inclusive(|&b| b == b'\n') {
+                let Some(record) = line
+                    .strip_suffix(b"\n")
+                    .and_then(|l| serde_json::from_slice::<BatchRecord>(l).ok())
+                    .filter(|r| r.keys.len() == r.translations.len())
+                else {
+                    tracing::warn!(
+                        "{}: dropping a torn or invalid entry (interrupted run)",
+                        path.display()
+                    );
+                    break;
+                };
+                entries.extend(record.keys.into_iter().zip(record.translations));
+                valid_len += line.len() as u64;
+            }
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(path)
+            .with_context(context)?;
+        file.set_len(valid_len).with_context(context)?;
+        let mut cache = TranslationCache {
+            path: path.to_path_buf(),
+            scope: hex(&Sha256::digest(format!("{signature}\0{direction}"))),
+            entries,
+            file,
+        };
+        std::io::Seek::seek(&mut cache.file, std::io::SeekFrom::End(0)).with_context(context)?;
+        Ok(cache)
+    }
+
+    /// The cache key of a normalised sentence.
+    pub fn key(&self, normalized: &str) -> String {
+        hex(&Sha256::digest(format!("{}\0{normalized}", self.scope)))
+    }
+
+    /// The cached translation of the normalised sentence with `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries.get(key).map(String::as_str)
+    }
+
+    /// Number of cached translations.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Records the translations of one batch with a single append.
+    pub fn insert_batch(&mut self, keys: Vec<String>, translations: Vec<String>) -> anyhow::Result<()> {
+        let record = BatchRecord { keys, translations };
+        let mut line = serde_json::to_vec(&record)?;
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .with_context(|| self.path.display().to_string())?;
+        self.entries
+            .extend(record.keys.into_iter().zip(record.translations));
+        Ok(())
+    }
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_collapses_whitespace() {
+        assert_eq!(normalize("  The\tcity \n cut  PM2.5. "), "The city cut PM2.5.");
+    }
+
+    #[test]
+    fn entries_survive_reopening_and_a_torn_line_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.jsonl");
+        let mut cache = TranslationCache::open(&path, "model-a", "en-zh", false).unwrap();
+        let k = cache.key("Hello.");
+        cache
+            .insert_batch(vec![k.clone()], vec!["你好。".into()])
+            .unwrap();
+        drop(cache);
+        // Simulate a kill in the middle of appending the next batch.
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"keys\":[\"abc\"],\"transl").unwrap();
+        drop(f);
+
+        let mut cache = TranslationCache::open(&path, "model-a", "en-zh", false).unwrap();
+        assert_eq!(cache.get(&k), Some("你好。"));
+        assert_eq!(cache.len(), 1);
+        let k2 = cache.key("Bye.");
+        cache
+            .insert_batch(vec![k2.clone()], vec!["再见。".into()])
+            .unwrap();
+        drop(cache);
+        let cache = TranslationCache::open(&path, "model-a", "en-zh", false).unwrap();
+        assert_eq!((cache.get(&k), cache.get(&k2)), (Some("你好。"), Some("再见。")));
+
+        let other_model = TranslationCache::open(&path, "model-b", "en-zh", false).unwrap();
+        assert_eq!(other_model.get(&other_model.key("Hello.")), None);
+        let fresh = TranslationCache::open(&path, "model-a", "en-zh", true).unwrap();
+        assert!(fresh.is_empty());
+    }
+}

@@ -1,0 +1,163 @@
+//! `manifest.json`: what a run read, what it did with each file, and with what.
+
+use crate::corpus::Format;
+use serde::{Deserialize, Serialize};
+
+/// The record of one run (or of shards merged by `bitext merge`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// `bitext`.
+    pub tool: String,
+    /// Version of bitext that wrote the outputs.
+    pub tool_version: String,
+    /// The engine: family, direction and signature (model, revision or sha256, decoding settings).
+    pub engine: EngineInfo,
+    /// The settings that shape the outputs.
+    pub settings: Settings,
+    /// Every input file of this run (or of this shard), sorted by path.
+    pub files: Vec<FileEntry>,
+    /// Sums over `files`.
+    pub totals: Totals,
+    /// Wall-clock time spent in each stage, in seconds.
+    pub timings: Timings,
+}
+
+/// Which engine produced the translations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    /// Engine family (`marian`, `qwen`), as given to `--engine`.
+    pub kind: String,
+    /// Source language code.
+    pub from: String,
+    /// Target language code.
+    pub to: String,
+    /// [`crate::translate::Engine::signature`]: model name, revision/sha256, decoding settings.
+    pub signature: String,
+}
+
+/// Flags that shape the outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Glob patterns the relative paths had to match (empty: every article).
+    pub globs: Vec<String>,
+    /// Corpus formats written.
+    pub formats: Vec<Format>,
+    /// `K/N` when only one shard of the files was processed.
+    pub shard: Option<String>,
+    /// Most sentences per batch.
+    pub batch_size: usize,
+    /// Most estimated padded tokens per batch.
+    pub max_batch_tokens: usize,
+    /// Sentences gathered before batching (files are never split across chunks).
+    pub chunk_sentences: usize,
+    /// Whether the cache was ignored (`--force`).
+    pub force: bool,
+    /// With `--pair-dir`: the folder of existing translations aligned with.
+    pub pair_dir: Option<String>,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Translated; its pairs are in the corpus.
+    Translated,
+    /// Not translated on purpose (already in the target language, no text to translate).
+    Skipped,
+    /// Could not be read or decoded.
+    Failed,
+}
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Path relative to the input folder, with `/` separators; the corpus `doc` id.
+    pub path: String,
+    /// SHA-256 of the file's bytes (absent when it could not be read).
+    pub sha256: Option<String>,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// What happened.
+    pub status: Status,
+    /// Why it was skipped or failed.
+    pub reason: Option<String>,
+    /// Detected language.
+    pub lang: Option<String>,
+    /// Paragraphs, counting the title as one.
+    pub paragraphs: usize,
+    /// Source sentences.
+    pub sentences: usize,
+    /// Pairs written to the corpus for this file (= `sentences` unless aligning with `--pair-dir`).
+    pub pairs: usize,
+    /// Where the translation was written, relative to the output folder.
+    pub output: Option<String>,
+    /// With `--pair-dir`: the existing translation aligned with, relative to that folder.
+    pub counterpart: Option<String>,
+    /// SHA-256 of the counterpart's bytes.
+    pub counterpart_sha256: Option<String>,
+}
+
+/// Sums over the files.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Files considered.
+    pub files: usize,
+    /// Files translated.
+    pub translated: usize,
+    /// Files skipped on purpose.
+    pub skipped: usize,
+    /// Files that failed.
+    pub failed: usize,
+    /// Source sentences in translated files.
+    pub sentences: usize,
+    /// Corpus pairs.
+    pub pairs: usize,
+    /// Distinct normalised sentences sent to the engine by this run (the rest came from the cache).
+    pub engine_sentences: usize,
+}
+
+impl Totals {
+    /// Counts `files`; `engine_sentences` is left for the caller.
+    pub fn of(files: &[FileEntry]) -> Totals {
+        let count = |status| files.iter().filter(|f| f.status == status).count();
+        Totals {
+            files: files.len(),
+            translated: count(Status::Translated),
+            skipped: count(Status::Skipped),
+            failed: count(Status::Failed),
+            sentences: files.iter().map(|f| f.sentences).sum(),
+            pairs: files.iter().map(|f| f.pairs).sum(),
+            engine_sentences: 0,
+        }
+    }
+}
+
+/// Seconds spent per stage, and the resulting rates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Reading, cleaning and segmenting.
+    pub read_s: f64,
+    /// Inside the engine.
+    pub translate_s: f64,
+    /// Writing translations and corpora.
+    pub write_s: f64,
+    /// The whole run.
+    pub total_s: f64,
+    /// Engine throughput: `engine_sentences / translate_s`.
+    pub engine_sentences_per_s: f64,
+    /// End-to-end: source sentences / `total_s` (cache hits included).
+    pub sentences_per_s: f64,
+    /// Translated files per minute of `total_s`.
+    pub articles_per_min: f64,
+}
+
+impl Timings {
+    /// Fills in the rates from the times and `totals`.
+    pub fn with_rates(mut self, totals: &Totals) -> Timings {
+        let per = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
+        self.engine_sentences_per_s = per(totals.engine_sentences, self.translate_s);
+        self.sentences_per_s = per(totals.sentences, self.total_s);
+        self.articles_per_min = per(totals.translated, self.total_s) * 60.0;
+        self
+    }
+}

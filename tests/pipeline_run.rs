@@ -1,0 +1,428 @@
+//! The `bitext run` pipeline through its library API, with a deterministic test
+//! engine: outputs, shared batches, the cache, resume after a crash, changed
+//! inputs, bad files, and shards merged back into the unsharded result.
+
+mod common;
+
+use bitext::corpus::{read_corpus, Format};
+use bitext::pipeline::manifest::{Manifest, Status};
+use bitext::pipeline::{merge::merge, run, RunOptions, Shard};
+use bitext::text::Lang;
+use bitext::translate::Engine;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// What the test engine has been asked to do.
+#[derive(Default)]
+struct Calls {
+    batches: Vec<Vec<String>>,
+}
+
+/// A stand-in for a real model: "translates" en → zh by wrapping the sentence.
+/// When `batch_sensitive`, the output also carries the longest sentence length of
+/// its batch, as padding can nudge a real model's numbers: then only identical
+/// batches give identical outputs. With `fail_after`, the engine crashes after that
+/// many batches, like a killed process.
+struct TestEngine {
+    calls: Arc<Mutex<Calls>>,
+    batch_sensitive: bool,
+    fail_after: Option<usize>,
+}
+
+impl TestEngine {
+    fn new(batch_sensitive: bool) -> (TestEngine, Arc<Mutex<Calls>>) {
+        let calls = Arc::new(Mutex::new(Calls::default()));
+        let engine = TestEngine {
+            calls: calls.clone(),
+            batch_sensitive,
+            fail_after: None,
+        };
+        (engine, calls)
+    }
+}
+
+impl Engine for TestEngine {
+    fn direction(&self) -> (Lang, Lang) {
+        (Lang::En, Lang::Zh)
+    }
+
+    fn signature(&self) -> String {
+        format!("test-engine batch_sensitive={}", self.batch_sensitive)
+    }
+
+    fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>> {
+        let mut calls = self.calls.lock().unwrap();
+        if self.fail_after.is_some_and(|n| calls.batches.len() >= n) {
+            anyhow::bail!("killed");
+        }
+        calls.batches.push(sentences.to_vec());
+        let longest = sentences.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        Ok(sentences
+            .iter()
+            .map(|s| {
+                if self.batch_sensitive {
+                    format!("〔{s}〕{longest}")
+                } else {
+                    format!("〔{s}〕")
+                }
+            })
+            .collect())
+    }
+}
+
+/// Writes a folder of small English articles (and one Chinese, one binary file).
+fn article_folder(dir: &Path) {
+    let files: &[(&str, &str)] = &[
+        (
+            "a.txt",
+            "Rain in Beijing\n\nIt rained on Monday. Li Wei stayed home.\n\nRead more on our website.",
+        ),
+        (
+            "b/c.txt",
+            "Markets\n\nStocks rose 2.5% on Tuesday. Bonds fell.\n\nRead more on our website.",
+        ),
+        (
+            "b/d.md",
+            "Sports\n\nThe team won. The fans cheered loudly for an hour.",
+        ),
+        ("e.txt", "Short\n\nOne line only."),
+        (
+            "f.txt",
+            "Weather\n\nIt rained on Monday. Snow is expected on Friday in the north.",
+        ),
+        ("zh.txt", "北京下雨\n\n周一北京下雨了。李先生待在家里。"),
+    ];
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::write(dir.join("broken.txt"), [0x00, 0x9c, 0xff, 0x00, 0xfe, 0x01]).unwrap();
+}
+
+fn options(input: &Path, output: &Path) -> RunOptions {
+    RunOptions {
+        input: input.to_path_buf(),
+        output: output.to_path_buf(),
+        engine_kind: "test".into(),
+        globs: Vec::new(),
+        formats: Format::ALL.to_vec(),
+        shard: None,
+        force: false,
+        batch_size: 3,
+        max_batch_tokens: 4096,
+        chunk_sentences: 5,
+        progress: false,
+        pair_dir: None,
+    }
+}
+
+/// Every output file except the manifest (which records timings), by relative path.
+fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".bitext")
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file() && e.file_name() != "manifest.json")
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+fn run_with(opts: &RunOptions, batch_sensitive: bool) -> (Manifest, Vec<Vec<String>>) {
+    let (mut engine, calls) = TestEngine::new(batch_sensitive);
+    let manifest = run(opts, &mut engine).unwrap();
+    let batches = std::mem::take(&mut calls.lock().unwrap().batches);
+    (manifest, batches)
+}
+
+fn tempdirs() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    article_folder(&input);
+    (dir, input)
+}
+
+#[test]
+fn a_run_writes_translations_corpus_and_manifest() {
+    let (dir, input) = tempdirs();
+    let out = dir.path().join("out");
+    let (manifest, _) = run_with(&options(&input, &out), false);
+
+    let a = std::fs::read_to_string(out.join("translated/a.txt")).unwrap();
+    assert_eq!(
+        a,
+        "〔Rain in Beijing〕\n\n〔It rained on Monday.〕〔Li Wei stayed home.〕\n\n〔Read more on our website.〕\n"
+    );
+    assert!(out.join("translated/b/d.md").exists());
+    assert!(
+        !out.join("translated/zh.txt").exists(),
+        "already in the target language"
+    );
+
+    let pairs = read_corpus(&out.join("corpus.jsonl"), Format::Jsonl).unwrap();
+    let a_pairs: Vec<_> = pairs.iter().filter(|p| p.doc == "a.txt").collect();
+    assert_eq!(a_pairs.len(), 4);
+    assert_eq!(a_pairs[2].src, "Li Wei stayed home.");
+    assert_eq!(a_pairs[2].tgt, "〔Li Wei stayed home.〕");
+    assert_eq!(
+        (a_pairs[2].src_ids.clone(), a_pairs[2].tgt_ids.clone()),
+        (vec![2], vec![2])
+    );
+    assert_eq!((a_pairs[2].src_lang, a_pairs[2].tgt_lang), (Lang::En, Lang::Zh));
+    for format in [Format::Tsv, Format::Tmx, Format::Moses] {
+        let stored: Vec<_> = pairs.iter().map(|p| p.as_stored_in(format)).collect();
+        let path = match format {
+            Format::Moses => out.join("corpus"),
+            f => out.join(format!("corpus.{}", f.extension())),
+        };
+        assert_eq!(read_corpus(&path, format).unwrap(), stored, "{format:?}");
+    }
+
+    let status: BTreeMap<&str, Status> = manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.status))
+        .collect();
+    assert_eq!(status["a.txt"], Status::Translated);
+    assert_eq!(status["b/c.txt"], Status::Translated);
+    assert_eq!(status["zh.txt"], Status::Skipped);
+    assert_eq!(status["broken.txt"], Status::Failed);
+    assert_eq!(
+        (
+            manifest.totals.translated,
+            manifest.totals.skipped,
+            manifest.totals.failed
+        ),
+        (5, 1, 1)
+    );
+    assert_eq!(manifest.totals.sentences, pairs.len());
+    let a_entry = manifest.files.iter().find(|f| f.path == "a.txt").unwrap();
+    assert_eq!(a_entry.sha256.as_deref().map(str::len), Some(64));
+    assert_eq!(a_entry.output.as_deref(), Some("translated/a.txt"));
+    let on_disk: Manifest =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(on_disk, manifest);
+}
+
+#[test]
+fn sentences_of_many_files_share_batches_and_duplicates_are_translated_once() {
+    let (dir, input) = tempdirs();
+    let mut opts = options(&input, &dir.path().join("out"));
+    opts.batch_size = 64;
+    opts.chunk_sentences = 1000;
+    let (manifest, batches) = run_with(&opts, false);
+    assert_eq!(batches.len(), 1, "all files' sentences fit one shared batch");
+    let sent: Vec<&String> = batches.iter().flatten().collect();
+    // "Read more on our website." and "It rained on Monday." occur twice.
+    assert_eq!(sent.len(), manifest.totals.sentences - 2);
+    assert_eq!(manifest.totals.engine_sentences, sent.len());
+}
+
+#[test]
+fn a_rerun_costs_nothing_and_gives_the_same_outputs() {
+    let (dir, input) = tempdirs();
+    let opts = options(&input, &dir.path().join("out"));
+    let (_, first) = run_with(&opts, true);
+    let before = outputs(&opts.output);
+    let (manifest, second) = run_with(&opts, true);
+    assert!(!first.is_empty());
+    assert!(second.is_empty(), "everything came from the cache");
+    assert_eq!(manifest.totals.engine_sentences, 0);
+    assert_eq!(outputs(&opts.output), before);
+
+    let mut forced = opts.clone();
+    forced.force = true;
+    let (_, third) = run_with(&forced, true);
+    assert_eq!(
+        third, first,
+        "--force translates everything again, in the same batches"
+    );
+}
+
+#[test]
+fn a_run_that_crashes_at_any_batch_resumes_to_byte_identical_outputs() {
+    let (dir, input) = tempdirs();
+    let reference = options(&input, &dir.path().join("reference"));
+    let (_, batches) = run_with(&reference, true);
+    let expected = outputs(&reference.output);
+    assert!(
+        batches.len() >= 4,
+        "the test needs several batches, got {}",
+        batches.len()
+    );
+
+    for crash_after in 0..batches.len() {
+        let opts = options(&input, &dir.path().join(format!("crash-{crash_after}")));
+        let (mut engine, _) = TestEngine::new(true);
+        engine.fail_after = Some(crash_after);
+        assert!(run(&opts, &mut engine).is_err());
+        let (_, resumed) = run_with(&opts, true);
+        assert_eq!(
+            resumed,
+            batches[crash_after..].to_vec(),
+            "resumes with the batches left"
+        );
+        assert_eq!(
+            outputs(&opts.output),
+            expected,
+            "crash after {crash_after} batches"
+        );
+    }
+}
+
+#[test]
+fn a_changed_input_is_translated_again_and_the_rest_comes_from_the_cache() {
+    let (dir, input) = tempdirs();
+    let opts = options(&input, &dir.path().join("out"));
+    run_with(&opts, false);
+    std::fs::write(input.join("e.txt"), "Short\n\nA brand new sentence.").unwrap();
+    let (manifest, batches) = run_with(&opts, false);
+    assert_eq!(batches, vec![vec!["A brand new sentence.".to_string()]]);
+    assert_eq!(manifest.totals.engine_sentences, 1);
+    let e = std::fs::read_to_string(opts.output.join("translated/e.txt")).unwrap();
+    assert_eq!(e, "〔Short〕\n\n〔A brand new sentence.〕\n");
+}
+
+#[test]
+fn globs_select_files_by_relative_path() {
+    let (dir, input) = tempdirs();
+    let mut opts = options(&input, &dir.path().join("out"));
+    opts.globs = vec!["b/**".into()];
+    let (manifest, _) = run_with(&opts, false);
+    let paths: Vec<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, vec!["b/c.txt", "b/d.md"]);
+}
+
+#[test]
+fn shards_cover_every_file_once_and_merge_into_the_unsharded_result() {
+    let (dir, input) = tempdirs();
+    let whole = options(&input, &dir.path().join("whole"));
+    let (whole_manifest, _) = run_with(&whole, false);
+
+    let mut shard_dirs = Vec::new();
+    let mut shard_files = 0;
+    for index in 0..3 {
+        let mut opts = options(&input, &dir.path().join(format!("shard-{index}")));
+        opts.shard = Some(Shard { index, count: 3 });
+        let (manifest, _) = run_with(&opts, false);
+        shard_files += manifest.files.len();
+        shard_dirs.push(opts.output);
+    }
+    assert_eq!(shard_files, whole_manifest.files.len());
+    // Merging a shard twice must not duplicate anything.
+    shard_dirs.push(shard_dirs[0].clone());
+    let merged_dir = dir.path().join("merged");
+    let merged = merge(&shard_dirs, &merged_dir).unwrap();
+    assert_eq!(outputs(&merged_dir), outputs(&whole.output));
+    assert_eq!(merged.files, whole_manifest.files);
+    assert_eq!(merged.totals.sentences, whole_manifest.totals.sentences);
+    assert!(
+        merge(&shard_dirs, &shard_dirs[1]).is_err(),
+        "refuses to merge into an input"
+    );
+}
+
+/// An engine that knows the translation of a few sentences.
+struct DictEngine(BTreeMap<String, String>);
+
+impl Engine for DictEngine {
+    fn direction(&self) -> (Lang, Lang) {
+        (Lang::En, Lang::Zh)
+    }
+
+    fn signature(&self) -> String {
+        "dictionary".into()
+    }
+
+    fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>> {
+        Ok(sentences
+            .iter()
+            .map(|s| self.0.get(s).cloned().unwrap_or_default())
+            .collect())
+    }
+}
+
+#[test]
+fn with_a_pair_dir_articles_are_aligned_with_their_existing_translations() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, pairs_dir) = (dir.path().join("en"), dir.path().join("zh"));
+    std::fs::create_dir_all(input.join("sub")).unwrap();
+    std::fs::create_dir_all(pairs_dir.join("sub")).unwrap();
+    std::fs::write(
+        input.join("sub/rain.txt"),
+        "Rain in Beijing\n\nIt rained all day on Monday. Li Wei stayed at home with his family.\n\nSnow is expected on Friday in the north.",
+    )
+    .unwrap();
+    // The existing translation has an extra line the English edition lacks.
+    std::fs::write(
+        pairs_dir.join("sub/rain.md"),
+        "北京下雨\n\n周一下了一整天的雨。李伟和家人待在家里。\n\n本报记者从气象台获悉以下消息。\n\n北方周五预计有雪。",
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("alone.txt"),
+        "No twin\n\nThis article has no translation.",
+    )
+    .unwrap();
+    let dictionary: BTreeMap<String, String> = [
+        ("Rain in Beijing", "北京下雨"),
+        ("It rained all day on Monday.", "周一下了一整天的雨。"),
+        ("Li Wei stayed at home with his family.", "李伟和家人待在家里。"),
+        ("Snow is expected on Friday in the north.", "北方周五预计有雪。"),
+    ]
+    .into_iter()
+    .map(|(en, zh)| (en.to_string(), zh.to_string()))
+    .collect();
+
+    let mut opts = options(&input, &dir.path().join("out"));
+    opts.pair_dir = Some(pairs_dir);
+    let manifest = run(&opts, &mut DictEngine(dictionary.clone())).unwrap();
+
+    let pairs = read_corpus(&opts.output.join("corpus.jsonl"), Format::Jsonl).unwrap();
+    let got: Vec<(&str, &str, Vec<usize>, Vec<usize>)> = pairs
+        .iter()
+        .map(|p| {
+            (
+                p.src.as_str(),
+                p.tgt.as_str(),
+                p.src_ids.clone(),
+                p.tgt_ids.clone(),
+            )
+        })
+        .collect();
+    let ids = [(0, 0), (1, 1), (2, 2), (3, 4)];
+    let expected: Vec<(&str, &str, Vec<usize>, Vec<usize>)> = dictionary_in_order(&dictionary)
+        .into_iter()
+        .zip(ids)
+        .map(|((en, zh), (s, t))| (en, zh, vec![s], vec![t]))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(pairs.iter().all(|p| p.doc == "sub/rain.txt" && p.score.is_some()));
+
+    let rain = manifest.files.iter().find(|f| f.path == "sub/rain.txt").unwrap();
+    assert_eq!(rain.counterpart.as_deref(), Some("sub/rain.md"));
+    assert_eq!((rain.sentences, rain.pairs, rain.output.as_deref()), (4, 4, None));
+    let alone = manifest.files.iter().find(|f| f.path == "alone.txt").unwrap();
+    assert_eq!(alone.status, Status::Skipped);
+    assert!(alone.reason.as_deref().unwrap().contains("no counterpart"));
+}
+
+/// The dictionary's pairs in the order of the article.
+fn dictionary_in_order(d: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
+    let order = [
+        "Rain in Beijing",
+        "It rained all day on Monday.",
+        "Li Wei stayed at home with his family.",
+        "Snow is expected on Friday in the north.",
+    ];
+    order.iter().map(|en| (*en, d[*en].as_str())).collect()
+}

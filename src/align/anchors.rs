@@ -28,14 +28,13 @@ fn numbers(text: &str, out: &mut Vec<String>) {
         };
         match digit {
             Some(d) => cur.push(d),
-            None if !cur.is_empty()
-                && matches!(c, ',' | '.' | '，')
-                && chars.peek().is_some_and(char::is_ascii_digit) =>
-            {
-                if c == '.' {
-                    cur.push('.');
-                }
+            // A decimal point stays; thousands separators go.
+            None if !cur.is_empty() && c == '.' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                cur.push('.')
             }
+            None if !cur.is_empty()
+                && matches!(c, ',' | '，')
+                && chars.peek().is_some_and(char::is_ascii_digit) => {}
             None if !cur.is_empty() => out.push(std::mem::take(&mut cur)),
             None => {}
         }

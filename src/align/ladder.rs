@@ -28,13 +28,28 @@ mod tests {
     #[test]
     fn writes_vecalign_ladders_that_eval_reads_back() {
         let beads = [
-            Bead { src: 0..2, tgt: 0..1, score: 0.5 },
-            Bead { src: 2..2, tgt: 1..2, score: 0.0 },
-            Bead { src: 2..3, tgt: 2..2, score: 0.0 },
+            Bead {
+                src: 0..2,
+                tgt: 0..1,
+                score: 0.5,
+            },
+            Bead {
+                src: 2..2,
+                tgt: 1..2,
+                score: 0.0,
+            },
+            Bead {
+                src: 2..3,
+                tgt: 2..2,
+                score: 0.0,
+            },
         ];
         let text = to_ladder(&beads);
         assert_eq!(text, "[0,1]:[0]\n[]:[1]\n[2]:[]\n");
         let back = align_score::parse_beads(&text).unwrap();
-        assert_eq!(back, beads.iter().map(align_score::Bead::from).collect::<Vec<_>>());
+        assert_eq!(
+            back,
+            beads.iter().map(align_score::Bead::from).collect::<Vec<_>>()
+        );
     }
 }

@@ -25,8 +25,8 @@ use crate::text::Lang;
 use anchors::Anchors;
 use length::{char_len, LengthModel};
 use lexical::{Features, Lexical, Overlap};
-use search::{best_path, shapes};
 use rayon::prelude::*;
+use search::{best_path, shapes};
 use std::ops::Range;
 use window::{Banded, Window};
 
@@ -48,10 +48,6 @@ pub struct Weights {
     pub anchors: f64,
     /// Cost of a sentence left unaligned (0-1 or 1-0 bead).
     pub skip: f64,
-    /// Extra cost of leaving a sentence unaligned per unit of its best 1-1 lexical
-    /// cosine in the first-pass band: a sentence that resembles nothing nearby (an
-    /// insertion) is cheap to skip, one with a clear counterpart is not.
-    pub skip_evidence: f64,
     /// Cost of every bead that pairs sentences (negative values favour merges).
     pub bead: f64,
     /// Cost of every sentence in a bead beyond the second.
@@ -60,6 +56,20 @@ pub struct Weights {
     pub crossing: f64,
     /// Gale-Church variance s², in source characters.
     pub variance: f64,
+}
+
+impl Weights {
+    /// Weights for documents without any translation: length and anchors only.
+    pub fn model_free() -> Self {
+        Weights {
+            length: 0.1,
+            anchors: 0.1,
+            skip: 0.6,
+            merge: 0.05,
+            crossing: 0.1,
+            ..Weights::default()
+        }
+    }
 }
 
 impl Default for Weights {
@@ -71,7 +81,6 @@ impl Default for Weights {
             neighbours: 0.0,
             anchors: 0.05,
             skip: 0.2,
-            skip_evidence: 0.0,
             bead: 0.0,
             merge: 0.02,
             crossing: 0.1,
@@ -94,8 +103,10 @@ pub struct AlignConfig {
     pub anchor_threshold: f64,
     /// Lexical feature sets.
     pub features: Vec<Features>,
-    /// Score weights.
+    /// Score weights when a translation (or a shared language) allows lexical scores.
     pub weights: Weights,
+    /// Score weights when only lengths and anchors are available.
+    pub model_free: Weights,
 }
 
 impl Default for AlignConfig {
@@ -107,6 +118,7 @@ impl Default for AlignConfig {
             anchor_threshold: 0.3,
             features: lexical::DEFAULT_FEATURES.to_vec(),
             weights: Weights::default(),
+            model_free: Weights::model_free(),
         }
     }
 }
@@ -254,7 +266,6 @@ struct Scorer<'a> {
     tgt_lens: Vec<usize>,
     lexical: Option<LexicalTerm>,
     anchors: Anchors,
-    first_pass: FirstPass,
 }
 
 impl Scorer<'_> {
@@ -263,9 +274,7 @@ impl Scorer<'_> {
         let w = self.weights;
         let (a, b) = (src.len(), tgt.len());
         if a == 0 || b == 0 {
-            let evidence: f64 = self.first_pass.src_best[src].iter().sum::<f64>()
-                + self.first_pass.tgt_best[tgt].iter().sum::<f64>();
-            return -w.skip * (a + b) as f64 - w.skip_evidence * evidence;
+            return -w.skip * (a + b) as f64;
         }
         let (ls, lt) = (
             self.src_lens[src.clone()].iter().sum(),
@@ -364,19 +373,24 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
         Window::around_anchors(&first_pass.anchors, &band, config.margin)
     };
     let span = config.max_bead - 1;
+    let lexical = LexicalTerm::new(
+        src,
+        tgt,
+        &config.features,
+        &window.sentence_reach(span, span),
+        span,
+        config.weights.overlap != 0.0,
+    );
+    let weights = if lexical.is_some() {
+        &config.weights
+    } else {
+        &config.model_free
+    };
     let scorer = Scorer {
-        weights: &config.weights,
-        length: LengthModel::estimate(&src_lens, &tgt_lens, config.weights.variance),
-        lexical: LexicalTerm::new(
-            src,
-            tgt,
-            &config.features,
-            &window.sentence_reach(span, span),
-            span,
-            config.weights.overlap != 0.0,
-        ),
+        weights,
+        length: LengthModel::estimate(&src_lens, &tgt_lens, weights.variance),
+        lexical,
         anchors: Anchors::new(src.sentences, src.lang, tgt.sentences, tgt.lang),
-        first_pass,
         src_lens,
         tgt_lens,
     };
@@ -438,7 +452,8 @@ fn first_pass(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> Fi
         if s.is_empty() || t.is_empty() {
             0.0
         } else {
-            sim.get(s.start, t.start).map_or(f64::NEG_INFINITY, |v| v - threshold)
+            sim.get(s.start, t.start)
+                .map_or(f64::NEG_INFINITY, |v| v - threshold)
         }
     });
     out.anchors = path

@@ -3,6 +3,7 @@
 
 use crate::text::detect::is_han;
 use crate::text::Lang;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -15,6 +16,17 @@ pub struct Anchors {
 
 const QUESTION: &str = "?";
 const QUOTE: &str = "\"";
+
+/// The anchor tokens of a run of sentences, sorted. Single sentences (most beads) are
+/// borrowed; runs are gathered.
+fn gather(side: &[Vec<u32>], r: Range<usize>) -> Cow<'_, [u32]> {
+    if r.len() == 1 {
+        return Cow::Borrowed(&side[r.start]);
+    }
+    let mut v: Vec<u32> = side[r].iter().flatten().copied().collect();
+    v.sort_unstable();
+    Cow::Owned(v)
+}
 
 /// Numbers with thousands separators removed and full-width digits folded.
 fn numbers(text: &str, out: &mut Vec<String>) {
@@ -108,11 +120,6 @@ impl Anchors {
     /// Agreement of the anchor tokens of two sentence ranges, from −1 (all differ) to 1
     /// (the same multiset); 0 when neither side has any.
     pub fn agreement(&self, src: Range<usize>, tgt: Range<usize>) -> f32 {
-        let gather = |side: &[Vec<u32>], r: Range<usize>| -> Vec<u32> {
-            let mut v: Vec<u32> = side[r].iter().flatten().copied().collect();
-            v.sort_unstable();
-            v
-        };
         let (a, b) = (gather(&self.src, src), gather(&self.tgt, tgt));
         if a.is_empty() && b.is_empty() {
             return 0.0;

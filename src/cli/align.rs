@@ -162,6 +162,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.format == OutputFormat::Moses && args.output.is_none() {
         bail!("--format moses writes two files and needs -o STEM");
     }
+    if args.format == OutputFormat::Ladder && args.src_dir.is_some() && args.output.is_none() {
+        bail!("--format ladder with --src-dir needs -o FOLDER (one STEM.align per pair)");
+    }
     let config = config(&args);
     let (jobs, mut failed) = match (&args.src, &args.tgt, &args.src_dir, &args.tgt_dir) {
         (Some(src), Some(tgt), _, _) => (vec![single_job(&args, src, tgt)?], 0),
@@ -561,12 +564,11 @@ fn write_ladders(args: &Args, done: &[Aligned]) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        (None, true) => bail!("--format ladder with --src-dir needs -o FOLDER (one STEM.align per pair)"),
         (Some(path), false) => {
             let text: String = done.iter().map(|a| to_ladder(&a.alignment.beads)).collect();
             crate::fsio::write_atomic(path, text.as_bytes()).with_context(|| path.display().to_string())
         }
-        (None, false) => {
+        (None, _) => {
             let text: String = done.iter().map(|a| to_ladder(&a.alignment.beads)).collect();
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(())

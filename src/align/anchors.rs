@@ -3,6 +3,7 @@
 
 use crate::text::detect::is_han;
 use crate::text::Lang;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -16,6 +17,17 @@ pub struct Anchors {
 const QUESTION: &str = "?";
 const QUOTE: &str = "\"";
 
+/// The anchor tokens of a run of sentences, sorted. Single sentences (most beads) are
+/// borrowed; runs are gathered.
+fn gather(side: &[Vec<u32>], r: Range<usize>) -> Cow<'_, [u32]> {
+    if r.len() == 1 {
+        return Cow::Borrowed(&side[r.start]);
+    }
+    let mut v: Vec<u32> = side[r].iter().flatten().copied().collect();
+    v.sort_unstable();
+    Cow::Owned(v)
+}
+
 /// Numbers with thousands separators removed and full-width digits folded.
 fn numbers(text: &str, out: &mut Vec<String>) {
     let mut cur = String::new();
@@ -28,14 +40,13 @@ fn numbers(text: &str, out: &mut Vec<String>) {
         };
         match digit {
             Some(d) => cur.push(d),
-            None if !cur.is_empty()
-                && matches!(c, ',' | '.' | '，')
-                && chars.peek().is_some_and(char::is_ascii_digit) =>
-            {
-                if c == '.' {
-                    cur.push('.');
-                }
+            // A decimal point stays; thousands separators go.
+            None if !cur.is_empty() && c == '.' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                cur.push('.')
             }
+            None if !cur.is_empty()
+                && matches!(c, ',' | '，')
+                && chars.peek().is_some_and(char::is_ascii_digit) => {}
             None if !cur.is_empty() => out.push(std::mem::take(&mut cur)),
             None => {}
         }
@@ -109,11 +120,6 @@ impl Anchors {
     /// Agreement of the anchor tokens of two sentence ranges, from −1 (all differ) to 1
     /// (the same multiset); 0 when neither side has any.
     pub fn agreement(&self, src: Range<usize>, tgt: Range<usize>) -> f32 {
-        let gather = |side: &[Vec<u32>], r: Range<usize>| -> Vec<u32> {
-            let mut v: Vec<u32> = side[r].iter().flatten().copied().collect();
-            v.sort_unstable();
-            v
-        };
         let (a, b) = (gather(&self.src, src), gather(&self.tgt, tgt));
         if a.is_empty() && b.is_empty() {
             return 0.0;

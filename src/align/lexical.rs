@@ -233,8 +233,11 @@ pub struct Overlap {
 /// total weights: `runs[start][len - 1]`.
 #[derive(Debug)]
 struct Blocks {
-    runs: Vec<Vec<(Vec<(u32, f32)>, f32)>>,
+    runs: Vec<Vec<Run>>,
 }
+
+/// A summed sparse vector and its total weight.
+type Run = (Vec<(u32, f32)>, f32);
 
 impl Blocks {
     fn new(vecs: &[Sparse], span: usize) -> Self {
@@ -253,7 +256,7 @@ impl Blocks {
         Blocks { runs }
     }
 
-    fn get(&self, r: Range<usize>) -> Option<&(Vec<(u32, f32)>, f32)> {
+    fn get(&self, r: Range<usize>) -> Option<&Run> {
         self.runs.get(r.start)?.get(r.len().checked_sub(1)?)
     }
 }

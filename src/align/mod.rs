@@ -25,6 +25,7 @@ use crate::text::Lang;
 use anchors::Anchors;
 use length::{char_len, LengthModel};
 use lexical::{Features, Lexical, Overlap};
+use rayon::prelude::*;
 use search::{best_path, shapes};
 use std::ops::Range;
 use window::{Banded, Window};
@@ -55,6 +56,20 @@ pub struct Weights {
     pub crossing: f64,
     /// Gale-Church variance s², in source characters.
     pub variance: f64,
+}
+
+impl Weights {
+    /// Weights for documents without any translation: length and anchors only.
+    pub fn model_free() -> Self {
+        Weights {
+            length: 0.1,
+            anchors: 0.1,
+            skip: 0.6,
+            merge: 0.05,
+            crossing: 0.1,
+            ..Weights::default()
+        }
+    }
 }
 
 impl Default for Weights {
@@ -88,8 +103,10 @@ pub struct AlignConfig {
     pub anchor_threshold: f64,
     /// Lexical feature sets.
     pub features: Vec<Features>,
-    /// Score weights.
+    /// Score weights when a translation (or a shared language) allows lexical scores.
     pub weights: Weights,
+    /// Score weights when only lengths and anchors are available.
+    pub model_free: Weights,
 }
 
 impl Default for AlignConfig {
@@ -101,6 +118,7 @@ impl Default for AlignConfig {
             anchor_threshold: 0.3,
             features: lexical::DEFAULT_FEATURES.to_vec(),
             weights: Weights::default(),
+            model_free: Weights::model_free(),
         }
     }
 }
@@ -347,24 +365,31 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
     let src_lens: Vec<usize> = src.sentences.iter().map(|s| char_len(s)).collect();
     let tgt_lens: Vec<usize> = tgt.sentences.iter().map(|s| char_len(s)).collect();
     let band = Window::band(&src_lens, &tgt_lens, config.band.max(n.max(m) / 50));
-    let anchor_cells = find_anchors(src, tgt, &band, config);
-    let window = if anchor_cells.is_empty() {
+    let first_pass = first_pass(src, tgt, &band, config);
+    let anchor_count = first_pass.anchors.len();
+    let window = if first_pass.anchors.is_empty() {
         band
     } else {
-        Window::around_anchors(&anchor_cells, &band, config.margin)
+        Window::around_anchors(&first_pass.anchors, &band, config.margin)
     };
     let span = config.max_bead - 1;
+    let lexical = LexicalTerm::new(
+        src,
+        tgt,
+        &config.features,
+        &window.sentence_reach(span, span),
+        span,
+        config.weights.overlap != 0.0,
+    );
+    let weights = if lexical.is_some() {
+        &config.weights
+    } else {
+        &config.model_free
+    };
     let scorer = Scorer {
-        weights: &config.weights,
-        length: LengthModel::estimate(&src_lens, &tgt_lens, config.weights.variance),
-        lexical: LexicalTerm::new(
-            src,
-            tgt,
-            &config.features,
-            &window.sentence_reach(span, span),
-            span,
-            config.weights.overlap != 0.0,
-        ),
+        weights,
+        length: LengthModel::estimate(&src_lens, &tgt_lens, weights.variance),
+        lexical,
         anchors: Anchors::new(src.sentences, src.lang, tgt.sentences, tgt.lang),
         src_lens,
         tgt_lens,
@@ -380,33 +405,46 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
         .collect();
     Ok(Alignment {
         beads,
-        anchors: anchor_cells.len(),
+        anchors: anchor_count,
         cells: window.cells(),
     })
 }
 
+/// What the first pass learns: anchor cells, and each sentence's best 1-1 cosine.
+struct FirstPass {
+    /// Grid cells right after each anchor bead, in order.
+    anchors: Vec<(usize, usize)>,
+    /// Best 1-1 cosine of each source sentence within the band (0 without a translation).
+    src_best: Vec<f64>,
+    /// Best 1-1 cosine of each target sentence within the band.
+    tgt_best: Vec<f64>,
+}
+
 /// First pass: 1-1 beads on the best path through `band` (1-1 beads scored by their
-/// lexical cosine minus the threshold, skips free) that are also the mutual best match
-/// of their two sentences within the band. Returns grid cells after each anchor.
-fn find_anchors(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> Vec<(usize, usize)> {
+/// word cosine minus the threshold, skips free) that are also the mutual best match of
+/// their two sentences within the band.
+fn first_pass(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> FirstPass {
     let words = [Features::WordPrefixes { len: 5 }];
     let reach = band.sentence_reach(1, 0);
+    let mut out = FirstPass {
+        anchors: Vec::new(),
+        src_best: vec![0.0; src.sentences.len()],
+        tgt_best: vec![0.0; tgt.sentences.len()],
+    };
     let Some(lex) = LexicalTerm::new(src, tgt, &words, &reach, 1, false) else {
-        return Vec::new();
+        return out;
     };
     let mut sim = Banded::new(&reach, 0.0f64);
-    for (s, first, row) in sim.rows_mut() {
+    sim.rows_mut().into_par_iter().for_each(|(s, first, row)| {
         for (k, cell) in row.iter_mut().enumerate() {
             *cell = lex.cosine(s..s + 1, first + k..first + k + 1);
         }
-    }
-    let mut row_best = vec![0.0f64; src.sentences.len()];
-    let mut col_best = vec![0.0f64; tgt.sentences.len()];
+    });
     for (s, r) in reach.iter().enumerate() {
         for t in r.clone() {
             let v = sim.get(s, t).copied().unwrap_or(0.0);
-            row_best[s] = row_best[s].max(v);
-            col_best[t] = col_best[t].max(v);
+            out.src_best[s] = out.src_best[s].max(v);
+            out.tgt_best[t] = out.tgt_best[t].max(v);
         }
     }
     let threshold = config.anchor_threshold;
@@ -418,12 +456,14 @@ fn find_anchors(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> 
                 .map_or(f64::NEG_INFINITY, |v| v - threshold)
         }
     });
-    path.into_iter()
+    out.anchors = path
+        .into_iter()
         .filter(|b| b.src.len() == 1 && b.tgt.len() == 1)
         .filter(|b| {
             let v = sim.get(b.src.start, b.tgt.start).copied().unwrap_or(0.0);
-            v >= threshold && v >= row_best[b.src.start] && v >= col_best[b.tgt.start]
+            v >= threshold && v >= out.src_best[b.src.start] && v >= out.tgt_best[b.tgt.start]
         })
         .map(|b| (b.src.end, b.tgt.end))
-        .collect()
+        .collect();
+    out
 }

@@ -39,9 +39,9 @@ where
     let mut total = Banded::new(&ranges, f64::NEG_INFINITY);
     let mut back = Banded::new(&ranges, u8::MAX);
     let (vertical, diagonal): (Vec<_>, Vec<_>) = shapes.iter().enumerate().partition(|(_, &(a, _))| a == 0);
-    for i in 0..rows {
+    for (i, columns) in ranges.iter().enumerate() {
         // Beads that use source sentences come from earlier rows: score cells in parallel.
-        let from_above: Vec<(f64, u8)> = ranges[i]
+        let from_above: Vec<(f64, u8)> = columns
             .clone()
             .into_par_iter()
             .map(|j| {

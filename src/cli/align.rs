@@ -88,37 +88,37 @@ pub struct Args {
     #[arg(long, default_value_t = AlignConfig::default().margin)]
     pub margin: usize,
     /// Weight of the Gale-Church length log-probability.
-    #[arg(long, default_value_t = Weights::default().length)]
-    pub length_weight: f64,
+    #[arg(long)]
+    pub length_weight: Option<f64>,
     /// Weight of the lexical (translation) cosine.
-    #[arg(long, default_value_t = Weights::default().lexical)]
-    pub lexical_weight: f64,
+    #[arg(long)]
+    pub lexical_weight: Option<f64>,
     /// Weight of the chrF-like character n-gram overlap F-score between translation and
     /// target (0 turns it off).
-    #[arg(long, default_value_t = Weights::default().overlap)]
-    pub overlap_weight: f64,
+    #[arg(long)]
+    pub overlap_weight: Option<f64>,
     /// Share of the neighbouring beads' mean lexical cosine subtracted from a bead's
     /// own (a Bertalign-style margin; 0 turns it off).
-    #[arg(long, default_value_t = Weights::default().neighbours)]
-    pub neighbour_weight: f64,
+    #[arg(long)]
+    pub neighbour_weight: Option<f64>,
     /// Weight of the anchor agreement (numbers, Latin names, quotes, question marks).
-    #[arg(long, default_value_t = Weights::default().anchors)]
-    pub anchor_weight: f64,
+    #[arg(long)]
+    pub anchor_weight: Option<f64>,
     /// Cost of leaving a sentence unaligned.
-    #[arg(long, default_value_t = Weights::default().skip, allow_negative_numbers = true)]
-    pub skip_cost: f64,
+    #[arg(long, allow_negative_numbers = true)]
+    pub skip_cost: Option<f64>,
     /// Cost of every bead that pairs sentences (negative favours merged beads).
-    #[arg(long, default_value_t = Weights::default().bead, allow_negative_numbers = true)]
-    pub bead_cost: f64,
+    #[arg(long, allow_negative_numbers = true)]
+    pub bead_cost: Option<f64>,
     /// Cost of every sentence beyond the second in a bead.
-    #[arg(long, default_value_t = Weights::default().merge, allow_negative_numbers = true)]
-    pub merge_cost: f64,
+    #[arg(long, allow_negative_numbers = true)]
+    pub merge_cost: Option<f64>,
     /// Extra cost of beads with several sentences on both sides (2-2, 2-3, 3-2).
-    #[arg(long, default_value_t = Weights::default().crossing, allow_negative_numbers = true)]
-    pub crossing_cost: f64,
+    #[arg(long, allow_negative_numbers = true)]
+    pub crossing_cost: Option<f64>,
     /// Gale-Church variance s² of the length model.
-    #[arg(long, default_value_t = Weights::default().variance)]
-    pub variance: f64,
+    #[arg(long)]
+    pub variance: Option<f64>,
     /// Corpus output: drop pairs scored below this.
     #[arg(long)]
     pub min_score: Option<f64>,
@@ -161,6 +161,9 @@ struct Aligned {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.format == OutputFormat::Moses && args.output.is_none() {
         bail!("--format moses writes two files and needs -o STEM");
+    }
+    if args.format == OutputFormat::Ladder && args.src_dir.is_some() && args.output.is_none() {
+        bail!("--format ladder with --src-dir needs -o FOLDER (one STEM.align per pair)");
     }
     let config = config(&args);
     let (jobs, mut failed) = match (&args.src, &args.tgt, &args.src_dir, &args.tgt_dir) {
@@ -211,24 +214,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(super::exit_code(failed))
 }
 
+/// The tuned weights (with and without a translation), with the flags given applied.
 fn config(args: &Args) -> AlignConfig {
+    let apply = |mut w: Weights| {
+        let set = |field: &mut f64, flag: Option<f64>| *field = flag.unwrap_or(*field);
+        set(&mut w.length, args.length_weight);
+        set(&mut w.lexical, args.lexical_weight);
+        set(&mut w.overlap, args.overlap_weight);
+        set(&mut w.neighbours, args.neighbour_weight);
+        set(&mut w.anchors, args.anchor_weight);
+        set(&mut w.skip, args.skip_cost);
+        set(&mut w.bead, args.bead_cost);
+        set(&mut w.merge, args.merge_cost);
+        set(&mut w.crossing, args.crossing_cost);
+        set(&mut w.variance, args.variance);
+        w
+    };
+    let defaults = AlignConfig::default();
     AlignConfig {
         max_bead: args.max_bead,
         band: args.band,
         margin: args.margin,
-        weights: Weights {
-            length: args.length_weight,
-            lexical: args.lexical_weight,
-            overlap: args.overlap_weight,
-            neighbours: args.neighbour_weight,
-            anchors: args.anchor_weight,
-            skip: args.skip_cost,
-            bead: args.bead_cost,
-            merge: args.merge_cost,
-            crossing: args.crossing_cost,
-            variance: args.variance,
-        },
-        ..AlignConfig::default()
+        weights: apply(defaults.weights.clone()),
+        model_free: apply(defaults.model_free.clone()),
+        ..defaults
     }
 }
 
@@ -555,12 +564,11 @@ fn write_ladders(args: &Args, done: &[Aligned]) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        (None, true) => bail!("--format ladder with --src-dir needs -o FOLDER (one STEM.align per pair)"),
         (Some(path), false) => {
             let text: String = done.iter().map(|a| to_ladder(&a.alignment.beads)).collect();
             crate::fsio::write_atomic(path, text.as_bytes()).with_context(|| path.display().to_string())
         }
-        (None, false) => {
+        (None, _) => {
             let text: String = done.iter().map(|a| to_ladder(&a.alignment.beads)).collect();
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(())

@@ -440,7 +440,7 @@ fn merge_refuses_a_corpus_that_is_not_in_document_order() {
     let text = std::fs::read_to_string(&jsonl).unwrap();
     let reversed: Vec<&str> = text.lines().rev().collect();
     std::fs::write(&jsonl, reversed.join("\n") + "\n").unwrap();
-    let err = merge(&[opts.output.clone()], &dir.path().join("merged")).unwrap_err();
+    let err = merge(std::slice::from_ref(&opts.output), &dir.path().join("merged")).unwrap_err();
     let err = format!("{err:#}");
     assert!(
         err.contains("corpus.jsonl") && err.contains("document order"),

@@ -20,7 +20,7 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
 
 /// The path of a committed test fixture.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures")).join(rel)
 }
 
 /// The bitext binary built for these tests.

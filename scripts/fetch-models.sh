@@ -109,7 +109,7 @@ main() {
     local wheels=${BITEXT_WHEELS:-}
     if [[ -z $wheels ]]; then
         wheels=$(mktemp -d)
-        trap 'rm -rf "$wheels"' EXIT
+        trap "rm -rf '$wheels'" EXIT
     fi
     mkdir -p "$wheels"
     for arg in "${args[@]}"; do

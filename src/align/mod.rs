@@ -50,6 +50,9 @@ pub struct Weights {
     pub skip: f64,
     /// Cost of every bead that pairs sentences (negative values favour merges).
     pub bead: f64,
+    /// Cost of a bead that opens with a wordless sentence (a stray closing quote or
+    /// bracket the segmenter split off): such fragments close the sentence before them.
+    pub fragment: f64,
     /// Cost of every sentence in a bead beyond the second.
     pub merge: f64,
     /// Extra cost of beads with two or more sentences on both sides (2-2, 2-3, 3-2).
@@ -82,6 +85,7 @@ impl Default for Weights {
             anchors: 0.05,
             skip: 0.2,
             bead: 0.0,
+            fragment: 0.2,
             merge: 0.02,
             crossing: 0.1,
             variance: 6.8,
@@ -264,6 +268,9 @@ struct Scorer<'a> {
     length: LengthModel,
     src_lens: Vec<usize>,
     tgt_lens: Vec<usize>,
+    /// Whether each sentence has no letter or digit.
+    src_wordless: Vec<bool>,
+    tgt_wordless: Vec<bool>,
     lexical: Option<LexicalTerm>,
     anchors: Anchors,
 }
@@ -293,10 +300,15 @@ impl Scorer<'_> {
                 s += w.overlap * lex.fscore(src.clone(), tgt.clone());
             }
         }
-        s += w.anchors * f64::from(self.anchors.agreement(src, tgt));
+        s += w.anchors * f64::from(self.anchors.agreement(src.clone(), tgt.clone()));
         let cost = w.bead
             + w.merge * (a + b).saturating_sub(2) as f64
-            + if a > 1 && b > 1 { w.crossing } else { 0.0 };
+            + if a > 1 && b > 1 { w.crossing } else { 0.0 }
+            + if self.src_wordless[src.start] || self.tgt_wordless[tgt.start] {
+                w.fragment
+            } else {
+                0.0
+            };
         s - cost
     }
 
@@ -391,6 +403,8 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
         length: LengthModel::estimate(&src_lens, &tgt_lens, weights.variance),
         lexical,
         anchors: Anchors::new(src.sentences, src.lang, tgt.sentences, tgt.lang),
+        src_wordless: wordless(src.sentences),
+        tgt_wordless: wordless(tgt.sentences),
         src_lens,
         tgt_lens,
     };
@@ -408,6 +422,14 @@ pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, 
         anchors: anchor_count,
         cells: window.cells(),
     })
+}
+
+/// Whether each sentence lacks any letter or digit.
+fn wordless(sentences: &[String]) -> Vec<bool> {
+    sentences
+        .iter()
+        .map(|s| !s.chars().any(char::is_alphanumeric))
+        .collect()
 }
 
 /// What the first pass learns: anchor cells, and each sentence's best 1-1 cosine.
@@ -466,4 +488,38 @@ fn first_pass(src: &Side, tgt: &Side, band: &Window, config: &AlignConfig) -> Fi
         .map(|b| (b.src.end, b.tgt.end))
         .collect();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &[&str]) -> Vec<String> {
+        text.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_stray_quote_mark_closes_the_sentence_before_it() {
+        let src = lines(&[
+            "The minister said the bridge would reopen in May.",
+            "Traffic has been diverted through the old town since March.",
+        ]);
+        let tgt = lines(&[
+            "The minister said the bridge would reopen in May.",
+            "”",
+            "Traffic has been diverted through the old town since March.",
+        ]);
+        let side = |sentences| Side {
+            sentences,
+            lang: Lang::En,
+            translation: None,
+        };
+        let alignment = align(&side(&src), &side(&tgt), &AlignConfig::default()).unwrap();
+        let beads: Vec<_> = alignment
+            .beads
+            .iter()
+            .map(|b| (b.src.clone(), b.tgt.clone()))
+            .collect();
+        assert_eq!(beads, vec![(0..1, 0..2), (1..2, 2..3)]);
+    }
 }

@@ -110,6 +110,10 @@ pub struct Args {
     /// Cost of every bead that pairs sentences (negative favours merged beads).
     #[arg(long, allow_negative_numbers = true)]
     pub bead_cost: Option<f64>,
+    /// Cost of a bead that opens with a sentence without letters or digits (a stray
+    /// quote mark split off by the segmenter belongs to the sentence before it).
+    #[arg(long, allow_negative_numbers = true)]
+    pub fragment_cost: Option<f64>,
     /// Cost of every sentence beyond the second in a bead.
     #[arg(long, allow_negative_numbers = true)]
     pub merge_cost: Option<f64>,
@@ -225,6 +229,7 @@ fn config(args: &Args) -> AlignConfig {
         set(&mut w.anchors, args.anchor_weight);
         set(&mut w.skip, args.skip_cost);
         set(&mut w.bead, args.bead_cost);
+        set(&mut w.fragment, args.fragment_cost);
         set(&mut w.merge, args.merge_cost);
         set(&mut w.crossing, args.crossing_cost);
         set(&mut w.variance, args.variance);

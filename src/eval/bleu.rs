@@ -5,7 +5,6 @@
 use super::score::{Report, Signature};
 use super::tokenize::Tokenizer;
 use super::{pystr, LineCountError};
-use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// The largest n-gram order.
@@ -200,14 +199,13 @@ impl Bleu {
         hyps: &[S],
         refs: &[Vec<S>],
     ) -> Result<BleuScore, LineCountError> {
-        LineCountError::check(hyps.len(), refs)?;
-        let stats = (0..hyps.len())
-            .into_par_iter()
-            .map(|i| {
-                let segment_refs: Vec<&str> = refs.iter().map(|r| r[i].as_ref()).collect();
-                self.segment_stats(hyps[i].as_ref(), &segment_refs)
-            })
-            .reduce(BleuStats::default, |a, b| a + b);
+        let stats = super::corpus_stats(
+            hyps,
+            refs,
+            |hyp, refs| self.segment_stats(hyp, refs),
+            BleuStats::default,
+            |a, b| a + b,
+        )?;
         Ok(self.score(&stats))
     }
 

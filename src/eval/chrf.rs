@@ -5,7 +5,6 @@
 
 use super::score::{Report, Signature};
 use super::{pystr, LineCountError};
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -147,24 +146,20 @@ impl Chrf {
         hyps: &[S],
         refs: &[Vec<S>],
     ) -> Result<f64, LineCountError> {
-        LineCountError::check(hyps.len(), refs)?;
-        let stats = (0..hyps.len())
-            .into_par_iter()
-            .map(|i| {
-                let segment_refs: Vec<&str> = refs.iter().map(|r| r[i].as_ref()).collect();
-                self.segment_stats(hyps[i].as_ref(), &segment_refs)
-            })
-            .reduce(
-                || vec![[0; 3]; self.orders()],
-                |mut a, b| {
-                    for (sum, s) in a.iter_mut().zip(&b) {
-                        for k in 0..3 {
-                            sum[k] += s[k];
-                        }
+        let stats = super::corpus_stats(
+            hyps,
+            refs,
+            |hyp, refs| self.segment_stats(hyp, refs),
+            || vec![[0; 3]; self.orders()],
+            |mut a, b| {
+                for (sum, s) in a.iter_mut().zip(&b) {
+                    for k in 0..3 {
+                        sum[k] += s[k];
                     }
-                    a
-                },
-            );
+                }
+                a
+            },
+        )?;
         Ok(self.f_score(&stats))
     }
 

@@ -62,3 +62,27 @@ pub fn read_lines(path: &Path) -> anyhow::Result<Vec<String>> {
 fn count_newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
+
+/// Sums per-segment statistics over a corpus, in parallel. `refs` holds reference
+/// streams, each as long as `hyps`; `segment` computes one segment's statistics.
+pub(crate) fn corpus_stats<S, T>(
+    hyps: &[S],
+    refs: &[Vec<S>],
+    segment: impl Fn(&str, &[&str]) -> T + Sync + Send,
+    zero: impl Fn() -> T + Sync + Send,
+    add: impl Fn(T, T) -> T + Sync + Send,
+) -> Result<T, LineCountError>
+where
+    S: AsRef<str> + Sync,
+    T: Send,
+{
+    use rayon::prelude::*;
+    LineCountError::check(hyps.len(), refs)?;
+    Ok((0..hyps.len())
+        .into_par_iter()
+        .map(|i| {
+            let segment_refs: Vec<&str> = refs.iter().map(|r| r[i].as_ref()).collect();
+            segment(hyps[i].as_ref(), &segment_refs)
+        })
+        .reduce(zero, add))
+}

@@ -447,3 +447,65 @@ fn merge_refuses_a_corpus_that_is_not_in_document_order() {
         "{err}"
     );
 }
+
+/// An engine that checks its own answers, like the qwen engine: it rejects its
+/// translation of any sentence that mentions bonds.
+struct CheckingEngine;
+
+impl Engine for CheckingEngine {
+    fn direction(&self) -> (Lang, Lang) {
+        (Lang::En, Lang::Zh)
+    }
+
+    fn signature(&self) -> String {
+        "checking".into()
+    }
+
+    fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>> {
+        Ok(sentences.iter().map(|s| format!("〔{s}〕")).collect())
+    }
+
+    fn translate_checked(&mut self, sentences: &[String]) -> anyhow::Result<Vec<(String, Option<bool>)>> {
+        let texts = self.translate(sentences)?;
+        Ok(texts
+            .into_iter()
+            .zip(sentences)
+            .map(|(t, s)| (t, Some(!s.contains("Bonds"))))
+            .collect())
+    }
+}
+
+#[test]
+fn translations_the_engine_rejects_are_scored_0_counted_and_survive_a_rerun() {
+    let (dir, input) = tempdirs();
+    let out = dir.path().join("out");
+    let opts = options(&input, &out);
+    let first = run(&opts, &mut CheckingEngine).unwrap();
+    let c = first.files.iter().find(|f| f.path == "b/c.txt").unwrap();
+    assert_eq!((c.flagged, first.totals.flagged), (1, 1));
+    let corpus = read_corpus(&out.join("corpus.jsonl"), Format::Jsonl).unwrap();
+    for pair in &corpus {
+        let expected = if pair.src == "Bonds fell." { 0.0 } else { 1.0 };
+        assert_eq!(pair.score, Some(expected), "{}", pair.src);
+    }
+    // From the cache: the verdicts come back with the translations.
+    let rerun = run(&opts, &mut CheckingEngine).unwrap();
+    assert_eq!((rerun.totals.flagged, rerun.totals.engine_sentences), (1, 0));
+    assert_eq!(
+        read_corpus(&out.join("corpus.jsonl"), Format::Jsonl).unwrap(),
+        corpus
+    );
+
+    // `bitext convert --min-score` drops them.
+    let kept = dir.path().join("kept.tsv");
+    let status = common::bitext()
+        .args(["convert", "--min-score", "0.5"])
+        .arg(out.join("corpus.jsonl"))
+        .arg(&kept)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let kept = read_corpus(&kept, Format::Tsv).unwrap();
+    assert_eq!(kept.len(), corpus.len() - 1);
+    assert!(kept.iter().all(|p| p.src != "Bonds fell."));
+}

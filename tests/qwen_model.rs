@@ -5,7 +5,7 @@
 
 mod qwen_common;
 
-use bitext::model::qwen::model::{argmax, KvCache, Qwen2};
+use bitext::model::qwen::model::{argmax, KvCache, Qwen2, Step};
 use bitext::model::qwen::{encode, prompt::Prompt, tokenizer};
 use bitext::text::Lang;
 use candle_core::quantized::gguf_file;
@@ -135,4 +135,60 @@ fn q5_0_weights_become_q8_0_without_changing_a_value() {
         .unwrap();
     assert!(a.iter().any(|&x| x != 0.0));
     assert_eq!(a, b, "{name}");
+}
+
+#[test]
+fn sentences_run_together_get_the_numbers_they_get_alone() {
+    let Some((content, mut file)) = open() else { return };
+    let tok = tokenizer::from_gguf(&content).unwrap();
+    let model = Qwen2::from_gguf(&content, &mut file, &Device::Cpu).unwrap();
+    let prompt = Prompt::new(Lang::En, Lang::Zh, false);
+    let mut prefix = KvCache::default();
+    model
+        .forward(&encode(&tok, &prompt.prefix).unwrap(), &mut prefix)
+        .unwrap();
+    let inputs: Vec<Vec<u32>> = [
+        "The museum received 8,000 visitors.",
+        "Electric vehicle sales doubled in the first quarter, the ministry said on Tuesday.",
+        "Exports rose.",
+    ]
+    .iter()
+    .map(|s| encode(&tok, &format!("{s}{}", prompt.suffix)).unwrap())
+    .collect();
+
+    // Prefill, then one decoding step, alone and batched.
+    let alone: Vec<(Vec<f32>, u32, Vec<f32>)> = inputs
+        .iter()
+        .map(|ids| {
+            let mut cache = prefix.clone();
+            let first = model.forward(ids, &mut cache).unwrap();
+            let next = argmax(&first).unwrap();
+            let second = model.forward(&[next], &mut cache).unwrap();
+            (first.to_vec1().unwrap(), next, second.to_vec1().unwrap())
+        })
+        .collect();
+    let mut caches = vec![prefix.clone(); inputs.len()];
+    let mut steps: Vec<Step> = caches
+        .iter_mut()
+        .zip(&inputs)
+        .map(|(cache, tokens)| Step { tokens, cache })
+        .collect();
+    let first = model.forward_batch(&mut steps).unwrap().to_vec2::<f32>().unwrap();
+    let next: Vec<[u32; 1]> = alone.iter().map(|(_, next, _)| [*next]).collect();
+    let mut steps: Vec<Step> = caches
+        .iter_mut()
+        .zip(&next)
+        .map(|(cache, tokens)| Step { tokens, cache })
+        .collect();
+    let second = model.forward_batch(&mut steps).unwrap().to_vec2::<f32>().unwrap();
+    for (i, (a_first, _, a_second)) in alone.iter().enumerate() {
+        assert!(
+            first[i] == *a_first,
+            "prefill logits of sentence {i} differ when batched"
+        );
+        assert!(
+            second[i] == *a_second,
+            "step logits of sentence {i} differ when batched"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! `bitext convert`: reads a corpus in one format and writes it in another, as a stream.
 
+use crate::align::filter::Filters;
 use crate::corpus::{open_reader, CorpusWriter, Format};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,10 @@ pub struct Args {
     /// Format of OUTPUT; guessed from its extension when omitted.
     #[arg(long, value_enum)]
     pub to: Option<Format>,
+    /// Drop pairs scored below this (pairs without a score count as 0). `bitext run`
+    /// scores the translations its engine judged unacceptable 0 and the others 1.
+    #[arg(long)]
+    pub min_score: Option<f64>,
 }
 
 /// Runs `bitext convert`.
@@ -30,13 +35,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (from, input) = resolve(&args.input, args.from, "--from")?;
     let (to, output) = resolve(&args.output, args.to, "--to")?;
     let mut writer = CorpusWriter::create(&output, to)?;
-    let mut count = 0usize;
+    let filters = Filters {
+        min_score: args.min_score,
+        ..Filters::default()
+    };
+    let (mut count, mut dropped) = (0usize, 0usize);
     for pair in open_reader(&input, from)? {
-        writer.write(&pair?)?;
+        let pair = pair?;
+        if filters.check(&pair, 1.0).is_err() {
+            dropped += 1;
+            continue;
+        }
+        writer.write(&pair)?;
         count += 1;
     }
     writer.finish()?;
-    tracing::info!("wrote {count} pairs to {}", args.output.display());
+    tracing::info!(
+        "wrote {count} pairs to {} ({dropped} dropped)",
+        args.output.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

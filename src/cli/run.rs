@@ -144,6 +144,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         manifest.timings.total_s,
         opts.output.join(pipeline::MANIFEST).display()
     );
+    if t.flagged > 0 {
+        tracing::warn!(
+            "{} translations failed the engine's checks (wrong language, copy of the source, cut off); \
+             they are kept with score 0: drop them with `bitext convert --min-score 0.5` or the corpus filters",
+            t.flagged
+        );
+    }
     for file in manifest.files.iter().filter(|f| f.status == Status::Skipped) {
         tracing::info!("skipped {}: {}", file.path, file.reason.as_deref().unwrap_or(""));
     }

@@ -221,6 +221,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         out.flush()?;
     }
+    for (from, engine) in &engines {
+        let stats = engine.stats();
+        if stats.sentences > 0 {
+            tracing::info!("{from}: {stats}");
+        }
+    }
     Ok(exit_code(failed))
 }
 

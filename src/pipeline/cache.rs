@@ -19,11 +19,24 @@ pub fn normalize(sentence: &str) -> String {
     sentence.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// One appended line: the keys and translations of one batch.
+/// One appended line: the keys and translations of one batch, with the engine's
+/// verdicts when it gives any ([`crate::translate::Engine::translate_checked`]).
 #[derive(Serialize, Deserialize)]
 struct BatchRecord {
     keys: Vec<String>,
     translations: Vec<String>,
+    #[serde(default, skip_serializing_if = "no_verdicts")]
+    accepted: Vec<Option<bool>>,
+}
+
+fn no_verdicts(accepted: &[Option<bool>]) -> bool {
+    accepted.iter().all(Option::is_none)
+}
+
+/// A cached translation and the engine's verdict on it.
+struct Entry {
+    translation: String,
+    accepted: Option<bool>,
 }
 
 /// Translations already computed, backed by an append-only file.
@@ -31,7 +44,7 @@ pub struct TranslationCache {
     path: PathBuf,
     /// Hash of the engine signature and direction that every key includes.
     scope: String,
-    entries: HashMap<String, String>,
+    entries: HashMap<String, Entry>,
     file: std::fs::File,
 }
 
@@ -51,7 +64,10 @@ impl TranslationCache {
                 let Some(record) = line
                     .strip_suffix(b"\n")
                     .and_then(|l| serde_json::from_slice::<BatchRecord>(l).ok())
-                    .filter(|r| r.keys.len() == r.translations.len())
+                    .filter(|r| {
+                        r.keys.len() == r.translations.len()
+                            && (r.accepted.is_empty() || r.accepted.len() == r.keys.len())
+                    })
                 else {
                     tracing::warn!(
                         "{}: dropping a torn or invalid entry (interrupted run)",
@@ -59,7 +75,7 @@ impl TranslationCache {
                     );
                     break;
                 };
-                entries.extend(record.keys.into_iter().zip(record.translations));
+                entries.extend(record.entries());
                 valid_len += line.len() as u64;
             }
         }
@@ -87,7 +103,12 @@ impl TranslationCache {
 
     /// The cached translation of the normalised sentence with `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.get(key).map(String::as_str)
+        self.entries.get(key).map(|e| e.translation.as_str())
+    }
+
+    /// The engine's verdict on the cached translation with `key` (`None`: not checked).
+    pub fn accepted(&self, key: &str) -> Option<bool> {
+        self.entries.get(key).and_then(|e| e.accepted)
     }
 
     /// Number of cached translations.
@@ -100,17 +121,42 @@ impl TranslationCache {
         self.entries.is_empty()
     }
 
-    /// Records the translations of one batch with a single append.
-    pub fn insert_batch(&mut self, keys: Vec<String>, translations: Vec<String>) -> anyhow::Result<()> {
-        let record = BatchRecord { keys, translations };
+    /// Records the translations of one batch, with the engine's verdicts, in a single append.
+    pub fn insert_batch(
+        &mut self,
+        keys: Vec<String>,
+        translations: Vec<(String, Option<bool>)>,
+    ) -> anyhow::Result<()> {
+        let (translations, accepted) = translations.into_iter().unzip();
+        let record = BatchRecord {
+            keys,
+            translations,
+            accepted,
+        };
         let mut line = serde_json::to_vec(&record)?;
         line.push(b'\n');
         self.file
             .write_all(&line)
             .with_context(|| self.path.display().to_string())?;
-        self.entries
-            .extend(record.keys.into_iter().zip(record.translations));
+        self.entries.extend(record.entries());
         Ok(())
+    }
+}
+
+impl BatchRecord {
+    fn entries(self) -> impl Iterator<Item = (String, Entry)> {
+        let accepted = self.accepted.into_iter().chain(std::iter::repeat(None));
+        self.keys
+            .into_iter()
+            .zip(
+                self.translations
+                    .into_iter()
+                    .zip(accepted)
+                    .map(|(translation, accepted)| Entry {
+                        translation,
+                        accepted,
+                    }),
+            )
     }
 }
 
@@ -135,7 +181,7 @@ mod tests {
         let mut cache = TranslationCache::open(&path, "model-a", "en-zh", false).unwrap();
         let k = cache.key("Hello.");
         cache
-            .insert_batch(vec![k.clone()], vec!["你好。".into()])
+            .insert_batch(vec![k.clone()], vec![("你好。".into(), None)])
             .unwrap();
         drop(cache);
         // Simulate a kill in the middle of appending the next batch.
@@ -148,11 +194,12 @@ mod tests {
         assert_eq!(cache.len(), 1);
         let k2 = cache.key("Bye.");
         cache
-            .insert_batch(vec![k2.clone()], vec!["再见。".into()])
+            .insert_batch(vec![k2.clone()], vec![("再见。".into(), Some(false))])
             .unwrap();
         drop(cache);
         let cache = TranslationCache::open(&path, "model-a", "en-zh", false).unwrap();
         assert_eq!((cache.get(&k), cache.get(&k2)), (Some("你好。"), Some("再见。")));
+        assert_eq!((cache.accepted(&k), cache.accepted(&k2)), (None, Some(false)));
 
         let other_model = TranslationCache::open(&path, "model-b", "en-zh", false).unwrap();
         assert_eq!(other_model.get(&other_model.key("Hello.")), None);

@@ -89,6 +89,9 @@ pub struct FileEntry {
     pub sentences: usize,
     /// Pairs written to the corpus for this file (= `sentences` unless aligning with `--pair-dir`).
     pub pairs: usize,
+    /// Translations the engine judged unacceptable even after a retry (scored 0 in the corpus).
+    #[serde(default)]
+    pub flagged: usize,
     /// Where the translation was written, relative to the output folder.
     pub output: Option<String>,
     /// With `--pair-dir`: the existing translation aligned with, relative to that folder.
@@ -112,6 +115,9 @@ pub struct Totals {
     pub sentences: usize,
     /// Corpus pairs.
     pub pairs: usize,
+    /// Flagged translations (see [`FileEntry::flagged`]).
+    #[serde(default)]
+    pub flagged: usize,
     /// Distinct normalised sentences sent to the engine by this run (the rest came from the cache).
     pub engine_sentences: usize,
 }
@@ -127,6 +133,7 @@ impl Totals {
             failed: count(Status::Failed),
             sentences: files.iter().map(|f| f.sentences).sum(),
             pairs: files.iter().map(|f| f.pairs).sum(),
+            flagged: files.iter().map(|f| f.flagged).sum(),
             engine_sentences: 0,
         }
     }

@@ -298,6 +298,7 @@ fn prepare(rel: &str, path: &Path, to: Lang, pair_dir: Option<&Path>) -> Article
         paragraphs: 0,
         sentences: 0,
         pairs: 0,
+        flagged: 0,
         output: None,
         counterpart: None,
         counterpart_sha256: None,
@@ -452,7 +453,7 @@ impl Runner<'_> {
                 continue;
             }
             let sources: Vec<String> = todo.iter().map(|&i| distinct[i].clone()).collect();
-            let outputs = self.engine.translate(&sources)?;
+            let outputs = self.engine.translate_checked(&sources)?;
             if outputs.len() != sources.len() {
                 anyhow::bail!(
                     "the engine returned {} translations for {} sentences",
@@ -488,6 +489,12 @@ impl Runner<'_> {
                             .collect::<anyhow::Result<Vec<String>>>()
                     })
                     .collect::<anyhow::Result<Vec<Vec<String>>>>()?;
+                let accepted: Vec<Option<bool>> = paragraphs
+                    .concat()
+                    .iter()
+                    .map(|s| self.cache.accepted(&keys[index[&cache::normalize(s)]]))
+                    .collect();
+                article.entry.flagged = accepted.iter().filter(|&&a| a == Some(false)).count();
                 let pairs = match counterpart {
                     None => {
                         let rel_out = translated_path(&article.rel);
@@ -496,7 +503,7 @@ impl Runner<'_> {
                         crate::fsio::write_atomic(&path, text.as_bytes())
                             .with_context(|| path.display().to_string())?;
                         article.entry.output = Some(rel_out);
-                        translation_pairs(&article.rel, (from, to), paragraphs, &translations)
+                        translation_pairs(&article.rel, (from, to), paragraphs, &translations, &accepted)
                     }
                     Some(target) => {
                         let source = paragraphs.concat();
@@ -546,19 +553,22 @@ fn render(translations: &[Vec<String>], to: Lang) -> String {
 }
 
 /// One pair per source sentence with its machine translation; sentence ids count
-/// from the title.
+/// from the title. Engines that check their answers score each pair 1 (accepted) or
+/// 0 (failed the checks even after a retry), so that `--min-score` can drop the latter.
 fn translation_pairs(
     doc: &str,
     (from, to): (Lang, Lang),
     paragraphs: &[Vec<String>],
     translations: &[Vec<String>],
+    accepted: &[Option<bool>],
 ) -> Vec<SentencePair> {
     paragraphs
         .concat()
         .into_iter()
         .zip(translations.concat())
+        .zip(accepted)
         .enumerate()
-        .map(|(id, (src, tgt))| SentencePair {
+        .map(|(id, ((src, tgt), accepted))| SentencePair {
             doc: doc.to_string(),
             src_lang: from,
             tgt_lang: to,
@@ -566,7 +576,7 @@ fn translation_pairs(
             tgt,
             src_ids: vec![id],
             tgt_ids: vec![id],
-            score: None,
+            score: accepted.map(|ok| if ok { 1.0 } else { 0.0 }),
         })
         .collect()
 }

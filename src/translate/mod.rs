@@ -16,6 +16,47 @@ pub trait Engine {
 
     /// Translates `sentences`, returning one translation per input, in input order.
     fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>>;
+
+    /// Like [`Engine::translate`], with the engine's verdict on each of its answers:
+    /// `Some(true)` passed its checks, `Some(false)` failed them even after a retry (kept,
+    /// so that corpus filters can judge it), `None` when the engine does not check.
+    fn translate_checked(&mut self, sentences: &[String]) -> anyhow::Result<Vec<(String, Option<bool>)>> {
+        Ok(self
+            .translate(sentences)?
+            .into_iter()
+            .map(|t| (t, None))
+            .collect())
+    }
+
+    /// What the engine has done so far (engines that keep no counts report zeros).
+    fn stats(&self) -> EngineStats {
+        EngineStats::default()
+    }
+}
+
+/// Counts an engine keeps over its lifetime, for logs and manifests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EngineStats {
+    /// Sentences translated (empty ones not counted).
+    pub sentences: usize,
+    /// Tokens the model read: prompts and sources.
+    pub input_tokens: usize,
+    /// Tokens the model generated.
+    pub output_tokens: usize,
+    /// Answers rejected on the first try and asked again (a stricter prompt).
+    pub retried: usize,
+    /// Sentences whose final answer is still not an acceptable translation (kept, flagged).
+    pub flagged: usize,
+}
+
+impl std::fmt::Display for EngineStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} sentences, {} tokens in, {} tokens out, {} retried, {} flagged",
+            self.sentences, self.input_tokens, self.output_tokens, self.retried, self.flagged
+        )
+    }
 }
 
 /// Which engine family to run.

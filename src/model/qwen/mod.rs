@@ -10,11 +10,11 @@ pub mod tokenizer;
 
 use crate::model::manifest::{self, Manifest};
 use crate::text::Lang;
-use crate::translate::{Engine, EngineOptions};
+use crate::translate::{batch, Engine, EngineOptions, EngineStats};
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::gguf_file;
 use candle_core::Tensor;
-use model::{KvCache, Qwen2};
+use model::{KvCache, Qwen2, Step};
 use prompt::{Defect, Prompt};
 use std::path::{Path, PathBuf};
 use tokenizers::Tokenizer;
@@ -105,7 +105,8 @@ pub struct QwenEngine {
     length_cap: (f32, usize),
     max_new_tokens: Option<usize>,
     signature: String,
-    defects: DefectCounts,
+    batch: (usize, usize),
+    stats: EngineStats,
 }
 
 /// A prompt with its prefix already run through the model.
@@ -114,17 +115,6 @@ struct PreparedPrompt {
     suffix: Vec<u32>,
     /// Additive logit mask (0 or -inf per token) that rules tokens out, if any.
     banned: Option<Tensor>,
-}
-
-/// How many answers were rejected, and how many still were after the retry.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DefectCounts {
-    /// Sentences translated.
-    pub sentences: usize,
-    /// Answers rejected on the first try (then retried with the strict prompt).
-    pub retried: usize,
-    /// Sentences whose retry was rejected too (the better of both answers is kept).
-    pub failed: usize,
 }
 
 impl QwenEngine {
@@ -186,69 +176,134 @@ impl QwenEngine {
             stop,
             length_cap: opts.length_cap,
             max_new_tokens: opts.max_new_tokens,
-            defects: DefectCounts::default(),
+            batch: (opts.batch_size.max(1), opts.max_batch_tokens),
+            stats: EngineStats::default(),
         })
     }
 
-    /// Answer counts so far: how often the strict retry was needed and how often it failed too.
-    pub fn defects(&self) -> DefectCounts {
-        self.defects
-    }
-
-    /// Greedy answer to the prompt around `source_ids`, as raw text.
-    fn answer(&self, prompt: &PreparedPrompt, source_ids: &[u32]) -> Result<String> {
+    /// Greedy answers to the prompt around each of `sources` (token ids), decoded together:
+    /// every forward pass runs one step of each unfinished answer. Returns the raw text of
+    /// each answer and whether it ran into the length cap instead of ending.
+    fn answers(&mut self, prompt: usize, sources: &[Vec<u32>]) -> Result<Vec<(String, bool)>> {
+        let prompt = &self.prompts[prompt];
         let (a, b) = self.length_cap;
-        let mut cap = (a * source_ids.len() as f32).ceil() as usize + b;
-        if let Some(max) = self.max_new_tokens {
-            cap = cap.min(max);
-        }
-        let mut cache = prompt.prefix.clone();
-        let input: Vec<u32> = source_ids.iter().chain(&prompt.suffix).copied().collect();
-        let mut logits = self.model.forward(&input, &mut cache)?;
-        let mut out = Vec::new();
-        while out.len() < cap {
+        let caps: Vec<usize> = sources
+            .iter()
+            .map(|ids| {
+                let cap = (a * ids.len() as f32).ceil() as usize + b;
+                self.max_new_tokens.map_or(cap, |max| cap.min(max))
+            })
+            .collect();
+        let mut caches = vec![prompt.prefix.clone(); sources.len()];
+        let mut pending: Vec<Vec<u32>> = sources
+            .iter()
+            .map(|ids| ids.iter().chain(&prompt.suffix).copied().collect())
+            .collect();
+        let mut active: Vec<bool> = caps.iter().map(|&cap| cap > 0).collect();
+        let mut outs: Vec<Vec<u32>> = vec![Vec::new(); sources.len()];
+        self.stats.input_tokens += pending.iter().map(Vec::len).sum::<usize>();
+        while active.contains(&true) {
+            let mut steps: Vec<Step> = caches
+                .iter_mut()
+                .zip(&pending)
+                .zip(&active)
+                .filter(|(_, &on)| on)
+                .map(|((cache, tokens), _)| Step { tokens, cache })
+                .collect();
+            let mut logits = self.model.forward_batch(&mut steps)?;
             if let Some(mask) = &prompt.banned {
-                logits = (logits + mask)?;
+                logits = logits.broadcast_add(mask)?;
             }
-            let next = model::argmax(&logits)?;
-            if self.stop.contains(&next) {
-                break;
+            let next = logits.argmax(candle_core::D::Minus1)?.to_vec1::<u32>()?;
+            let rows = active
+                .iter()
+                .enumerate()
+                .filter(|(_, &on)| on)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>();
+            for (i, token) in rows.into_iter().zip(next) {
+                if self.stop.contains(&token) {
+                    active[i] = false;
+                    continue;
+                }
+                outs[i].push(token);
+                pending[i] = vec![token];
+                active[i] = outs[i].len() < caps[i];
             }
-            out.push(next);
-            logits = self.model.forward(&[next], &mut cache)?;
         }
-        let answer = self
-            .tokenizer
-            .decode(&out, true)
-            .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))?;
-        tracing::debug!("qwen raw answer: {answer:?}");
-        Ok(answer)
+        self.stats.output_tokens += outs.iter().map(Vec::len).sum::<usize>();
+        outs.iter()
+            .zip(&caps)
+            .map(|(out, &cap)| {
+                let answer = self
+                    .tokenizer
+                    .decode(out, true)
+                    .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))?;
+                tracing::debug!("qwen raw answer: {answer:?}");
+                Ok((answer, out.len() >= cap))
+            })
+            .collect()
     }
 
-    /// Translates one sentence: the normal prompt, then once the strict one if the
-    /// answer is empty, in the wrong script or a copy of the source.
-    fn translate_one(&mut self, sentence: &str) -> Result<String> {
-        let source = sentence.trim();
-        if source.is_empty() {
-            return Ok(String::new());
-        }
-        let ids = encode(&self.tokenizer, source)?;
-        self.defects.sentences += 1;
-        let first = prompt::clean_output(&self.answer(&self.prompts[0], &ids)?, source);
-        let Some(problem) = prompt::defect(&first, source, self.to) else {
-            return Ok(first);
-        };
-        self.defects.retried += 1;
-        let second = prompt::clean_output(&self.answer(&self.prompts[1], &ids)?, source);
-        match prompt::defect(&second, source, self.to) {
-            None => Ok(second),
-            Some(again) => {
-                self.defects.failed += 1;
-                tracing::warn!("qwen: no acceptable translation ({problem:?}, then {again:?}) for: {source}");
-                // An empty answer is worse than a wrong one: corpus filters can still judge it.
-                Ok(if again == Defect::Empty { first } else { second })
+    /// Translates `sentences` in length-sorted batches of `--batch-size`. Each translation
+    /// comes with the defect its answer kept after the retry, if any.
+    pub fn translate_judged(&mut self, sentences: &[String]) -> Result<Vec<(String, Option<Defect>)>> {
+        let lengths: Vec<usize> = sentences.iter().map(|s| s.len()).collect();
+        let mut results = vec![(String::new(), None); sentences.len()];
+        for group in batch::by_length(&lengths, self.batch.0, self.batch.1) {
+            let batch: Vec<String> = group.iter().map(|&i| sentences[i].clone()).collect();
+            for (i, result) in group.into_iter().zip(self.translate_batch(&batch)?) {
+                results[i] = result;
             }
         }
+        Ok(results)
+    }
+
+    /// Translates `sentences` together: the normal prompt, then, for the answers that are
+    /// empty, in the wrong script, a copy of the source or cut off by the length cap, once
+    /// the strict prompt.
+    fn translate_batch(&mut self, sentences: &[String]) -> Result<Vec<(String, Option<Defect>)>> {
+        let sources: Vec<&str> = sentences.iter().map(|s| s.trim()).collect();
+        let todo: Vec<usize> = (0..sources.len()).filter(|&i| !sources[i].is_empty()).collect();
+        let ids = todo
+            .iter()
+            .map(|&i| encode(&self.tokenizer, sources[i]))
+            .collect::<Result<Vec<_>>>()?;
+        let mut results: Vec<(String, Option<Defect>)> = vec![(String::new(), None); sources.len()];
+        let to = self.to;
+        let judge = |(answer, capped): (String, bool), source: &str| {
+            let text = prompt::clean_output(&answer, source);
+            let defect = prompt::defect(&text, source, to).or(capped.then_some(Defect::LengthCap));
+            (text, defect)
+        };
+        for (&i, answer) in todo.iter().zip(self.answers(0, &ids)?) {
+            results[i] = judge(answer, sources[i]);
+        }
+        let retry: Vec<usize> = (0..todo.len())
+            .filter(|&j| results[todo[j]].1.is_some())
+            .collect();
+        let retry_ids: Vec<Vec<u32>> = retry.iter().map(|&j| ids[j].clone()).collect();
+        let second = self.answers(1, &retry_ids)?;
+        for (&j, answer) in retry.iter().zip(second) {
+            let i = todo[j];
+            let (text, again) = judge(answer, sources[i]);
+            if let (Some(again), Some(problem)) = (again, results[i].1) {
+                tracing::warn!(
+                    "qwen: no acceptable translation ({problem:?}, then {again:?}) for: {}",
+                    sources[i]
+                );
+                // An empty answer is worse than a wrong one: corpus filters can still judge it.
+                if again != Defect::Empty {
+                    results[i] = (text, Some(again));
+                }
+            } else {
+                results[i] = (text, None);
+            }
+        }
+        self.stats.sentences += todo.len();
+        self.stats.retried += retry.len();
+        self.stats.flagged += todo.iter().filter(|&&i| results[i].1.is_some()).count();
+        Ok(results)
     }
 }
 
@@ -314,6 +369,22 @@ impl Engine for QwenEngine {
     }
 
     fn translate(&mut self, sentences: &[String]) -> Result<Vec<String>> {
-        sentences.iter().map(|s| self.translate_one(s)).collect()
+        Ok(self
+            .translate_judged(sentences)?
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect())
+    }
+
+    fn translate_checked(&mut self, sentences: &[String]) -> Result<Vec<(String, Option<bool>)>> {
+        let judged = self.translate_judged(sentences)?;
+        Ok(judged
+            .into_iter()
+            .map(|(text, defect)| (text, Some(defect.is_none())))
+            .collect())
+    }
+
+    fn stats(&self) -> EngineStats {
+        self.stats
     }
 }

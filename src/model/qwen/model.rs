@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use candle_core::quantized::ggml_file::qtensor_from_ggml;
 use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
-use candle_core::{DType, Device, IndexOp, Module, Tensor, D};
+use candle_core::{DType, Device, Module, Tensor, D};
 use std::io::{Read, Seek};
 
 /// Hyper-parameters read from the GGUF metadata (`qwen2.*` keys).
@@ -92,8 +92,8 @@ struct Weights<'a, R> {
 }
 
 impl<R: Read + Seek> Weights<'_, R> {
-    fn qmatmul(&mut self, name: &str) -> Result<QMatMul> {
-        Ok(QMatMul::from_qtensor(self.qtensor(name)?)?)
+    fn linear(&mut self, name: &str) -> Result<Linear> {
+        Ok(Linear(QMatMul::from_qtensor(self.qtensor(name)?)?))
     }
 
     fn dense(&mut self, name: &str) -> Result<Tensor> {
@@ -176,39 +176,63 @@ impl Rope {
     }
 }
 
+/// A quantized linear layer that never multiplies a single row alone: candle picks a
+/// different kernel for one row than for several with some weight types (Q6_K), so a lone
+/// row is doubled. Every row then gets the same numbers whatever else is in its batch, and
+/// a sentence translates the same alone or batched.
+struct Linear(QMatMul);
+
+impl Module for Linear {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        if x.dim(0)? == 1 {
+            return self.0.forward(&Tensor::cat(&[x, x], 0)?)?.narrow(0, 0, 1);
+        }
+        self.0.forward(x)
+    }
+}
+
 struct Attention {
-    q: QMatMul,
-    k: QMatMul,
-    v: QMatMul,
+    q: Linear,
+    k: Linear,
+    v: Linear,
     q_bias: Tensor,
     k_bias: Tensor,
     v_bias: Tensor,
-    o: QMatMul,
+    o: Linear,
     heads: usize,
     kv_heads: usize,
     head_dim: usize,
 }
 
 impl Attention {
-    /// Self-attention of `x` (seq, hidden) over the cached positions and itself.
-    /// `mask` is additive, (seq, cached + seq), or `None` for a single token.
-    fn forward(
+    /// Queries, keys and values of the rows of `x` (rows, hidden), biases added.
+    fn project(&self, x: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        Ok((
+            self.q.forward(x)?.broadcast_add(&self.q_bias)?,
+            self.k.forward(x)?.broadcast_add(&self.k_bias)?,
+            self.v.forward(x)?.broadcast_add(&self.v_bias)?,
+        ))
+    }
+
+    /// Self-attention of one sequence: its projected rows `q`, `k`, `v` (seq, ·) at
+    /// positions `start..`, over its cached keys and values and itself. `mask` is
+    /// additive, (seq, cached + seq), or `None` for a single token. Returns the attended
+    /// rows (seq, hidden), before the output projection, and the grown cache entry.
+    fn attend(
         &self,
-        x: &Tensor,
+        (q, k, v): (Tensor, Tensor, Tensor),
         rope: &Rope,
         cache: Option<&(Tensor, Tensor)>,
         start: usize,
         mask: Option<&Tensor>,
     ) -> Result<(Tensor, (Tensor, Tensor))> {
-        let seq = x.dim(0)?;
+        let seq = q.dim(0)?;
         let heads = |t: Tensor, n: usize| -> Result<Tensor> {
             Ok(t.reshape((1, seq, n, self.head_dim))?.transpose(1, 2)?)
         };
-        let q = heads(self.q.forward(x)?.broadcast_add(&self.q_bias)?, self.heads)?;
-        let k = heads(self.k.forward(x)?.broadcast_add(&self.k_bias)?, self.kv_heads)?;
-        let v = heads(self.v.forward(x)?.broadcast_add(&self.v_bias)?, self.kv_heads)?.contiguous()?;
-        let q = rope.apply(&q, start)?;
-        let k = rope.apply(&k, start)?;
+        let q = rope.apply(&heads(q, self.heads)?, start)?;
+        let k = rope.apply(&heads(k, self.kv_heads)?, start)?;
+        let v = heads(v, self.kv_heads)?.contiguous()?;
         let (k, v) = match cache {
             Some((k_past, v_past)) => (Tensor::cat(&[k_past, &k], 2)?, Tensor::cat(&[v_past, &v], 2)?),
             None => (k, v),
@@ -235,14 +259,14 @@ impl Attention {
             .reshape((self.heads, seq, self.head_dim))?
             .transpose(0, 1)?
             .reshape((seq, self.heads * self.head_dim))?;
-        Ok((self.o.forward(&y)?, (k, v)))
+        Ok((y, (k, v)))
     }
 }
 
 struct Mlp {
-    gate: QMatMul,
-    up: QMatMul,
-    down: QMatMul,
+    gate: Linear,
+    up: Linear,
+    down: Linear,
 }
 
 impl Module for Mlp {
@@ -266,7 +290,7 @@ pub struct Qwen2 {
     embeddings: Tensor,
     blocks: Vec<Block>,
     norm: Tensor,
-    lm_head: QMatMul,
+    lm_head: Linear,
     rope: Rope,
     device: Device,
 }
@@ -282,9 +306,9 @@ impl Qwen2 {
         let mut w = Weights { ct, reader, device };
         let embeddings = w.qtensor("token_embd.weight")?.dequantize_f16(device)?;
         let lm_head = if ct.tensor_infos.contains_key("output.weight") {
-            w.qmatmul("output.weight")?
+            w.linear("output.weight")?
         } else {
-            w.qmatmul("token_embd.weight")? // tied embeddings
+            w.linear("token_embd.weight")? // tied embeddings
         };
         let mut blocks = Vec::with_capacity(config.block_count);
         for i in 0..config.block_count {
@@ -292,22 +316,22 @@ impl Qwen2 {
             blocks.push(Block {
                 attn_norm: w.dense(&name("attn_norm.weight"))?,
                 attn: Attention {
-                    q: w.qmatmul(&name("attn_q.weight"))?,
-                    k: w.qmatmul(&name("attn_k.weight"))?,
-                    v: w.qmatmul(&name("attn_v.weight"))?,
+                    q: w.linear(&name("attn_q.weight"))?,
+                    k: w.linear(&name("attn_k.weight"))?,
+                    v: w.linear(&name("attn_v.weight"))?,
                     q_bias: w.dense(&name("attn_q.bias"))?,
                     k_bias: w.dense(&name("attn_k.bias"))?,
                     v_bias: w.dense(&name("attn_v.bias"))?,
-                    o: w.qmatmul(&name("attn_output.weight"))?,
+                    o: w.linear(&name("attn_output.weight"))?,
                     heads: config.head_count,
                     kv_heads: config.head_count_kv,
                     head_dim: config.head_dim(),
                 },
                 ffn_norm: w.dense(&name("ffn_norm.weight"))?,
                 mlp: Mlp {
-                    gate: w.qmatmul(&name("ffn_gate.weight"))?,
-                    up: w.qmatmul(&name("ffn_up.weight"))?,
-                    down: w.qmatmul(&name("ffn_down.weight"))?,
+                    gate: w.linear(&name("ffn_gate.weight"))?,
+                    up: w.linear(&name("ffn_up.weight"))?,
+                    down: w.linear(&name("ffn_down.weight"))?,
                 },
             });
         }
@@ -335,38 +359,86 @@ impl Qwen2 {
     /// Runs `tokens` after the positions in `cache`, appends their keys and values to
     /// it, and returns the next-token logits after the last of them (f32, vocab).
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
-        let seq = tokens.len();
-        anyhow::ensure!(seq > 0, "no tokens to run");
-        let start = cache.len;
-        anyhow::ensure!(
-            start + seq <= self.config.context_length,
-            "prompt and output need {} positions; the model has {}",
-            start + seq,
-            self.config.context_length
-        );
-        let ids = Tensor::new(tokens, &self.device)?;
+        Ok(self.forward_batch(&mut [Step { tokens, cache }])?.squeeze(0)?)
+    }
+
+    /// Runs several sequences in one pass: every step's tokens continue its own cache.
+    /// The rows of all steps share the matrix multiplications; attention runs per
+    /// sequence. Returns the next-token logits after each step's last token (steps, vocab),
+    /// the same numbers each step would get alone.
+    pub fn forward_batch(&self, steps: &mut [Step<'_>]) -> Result<Tensor> {
+        anyhow::ensure!(steps.iter().all(|s| !s.tokens.is_empty()), "no tokens to run");
+        let mut spans = Vec::with_capacity(steps.len());
+        let mut rows = 0;
+        for step in steps.iter() {
+            let (start, seq) = (step.cache.len, step.tokens.len());
+            anyhow::ensure!(
+                start + seq <= self.config.context_length,
+                "prompt and output need {} positions; the model has {}",
+                start + seq,
+                self.config.context_length
+            );
+            spans.push((rows, seq, start));
+            rows += seq;
+        }
+        let ids: Vec<u32> = steps.iter().flat_map(|s| s.tokens.iter().copied()).collect();
+        let ids = Tensor::new(ids.as_slice(), &self.device)?;
         let mut x = self.embeddings.index_select(&ids, 0)?.to_dtype(DType::F32)?;
-        let mask = (seq > 1)
-            .then(|| causal_mask(seq, start, &self.device))
-            .transpose()?;
+        let masks = spans
+            .iter()
+            .map(|&(_, seq, start)| {
+                (seq > 1)
+                    .then(|| causal_mask(seq, start, &self.device))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>>>()?;
         let eps = self.config.rms_norm_eps as f32;
-        let mut layers = Vec::with_capacity(self.blocks.len());
+        let mut layers: Vec<Vec<(Tensor, Tensor)>> = vec![Vec::with_capacity(self.blocks.len()); steps.len()];
         for (i, block) in self.blocks.iter().enumerate() {
             let h = candle_nn::ops::rms_norm(&x, &block.attn_norm, eps)?;
-            let (attn, kv) = block
-                .attn
-                .forward(&h, &self.rope, cache.layers.get(i), start, mask.as_ref())?;
-            x = (x + attn)?;
+            let (q, k, v) = block.attn.project(&h)?;
+            let mut attended = Vec::with_capacity(steps.len());
+            for (s, &(row, seq, start)) in spans.iter().enumerate() {
+                let qkv = (
+                    q.narrow(0, row, seq)?,
+                    k.narrow(0, row, seq)?,
+                    v.narrow(0, row, seq)?,
+                );
+                let (y, kv) = block.attn.attend(
+                    qkv,
+                    &self.rope,
+                    steps[s].cache.layers.get(i),
+                    start,
+                    masks[s].as_ref(),
+                )?;
+                attended.push(y);
+                layers[s].push(kv);
+            }
+            let y = Tensor::cat(&attended, 0)?;
+            x = (x + block.attn.o.forward(&y)?)?;
             let h = candle_nn::ops::rms_norm(&x, &block.ffn_norm, eps)?;
             x = (&x + block.mlp.forward(&h)?)?;
-            layers.push(kv);
         }
-        cache.layers = layers;
-        cache.len = start + seq;
-        let last = x.i(seq - 1..seq)?;
+        for (step, (kv, &(_, seq, start))) in steps.iter_mut().zip(layers.into_iter().zip(&spans)) {
+            step.cache.layers = kv;
+            step.cache.len = start + seq;
+        }
+        let last: Vec<u32> = spans
+            .iter()
+            .map(|&(row, seq, _)| (row + seq - 1) as u32)
+            .collect();
+        let last = x.index_select(&Tensor::new(last.as_slice(), &self.device)?, 0)?;
         let last = candle_nn::ops::rms_norm(&last, &self.norm, eps)?;
-        Ok(self.lm_head.forward(&last)?.squeeze(0)?.to_dtype(DType::F32)?)
+        Ok(self.lm_head.forward(&last)?.to_dtype(DType::F32)?)
     }
+}
+
+/// One sequence of a batched forward pass: tokens to run after what `cache` holds.
+pub struct Step<'a> {
+    /// The new tokens (at least one).
+    pub tokens: &'a [u32],
+    /// The sequence's keys and values so far; the step appends its own.
+    pub cache: &'a mut KvCache,
 }
 
 /// Additive mask (seq, start + seq): position `start + i` sees keys `0..=start + i`.

@@ -155,6 +155,8 @@ pub enum Defect {
     CopiedSource,
     /// An English answer with Chinese words left in it (small models code-switch).
     LeftoverHan,
+    /// The answer ran into the length cap without ending (usually a loop).
+    LengthCap,
 }
 
 /// Checks a cleaned answer against the target language: non-empty, mostly in the target

@@ -10,6 +10,7 @@ pub mod align;
 pub mod clean;
 pub mod convert;
 pub mod embed;
+pub mod engine;
 pub mod eval;
 pub mod merge;
 pub mod run;

@@ -1,9 +1,10 @@
 //! `bitext run`: the batch pipeline over a folder of articles.
 
+use crate::cli::engine::EngineArgs;
 use crate::corpus::Format;
 use crate::pipeline::{self, manifest::Status, RunOptions, Shard};
 use crate::text::Lang;
-use crate::translate::{load_engine, DeviceKind, EngineKind, EngineOptions};
+use crate::translate::load_engine;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,22 +23,6 @@ pub struct Args {
     /// Target language; articles already in it are skipped and reported.
     #[arg(long, default_value = "zh")]
     pub to: Lang,
-
-    /// Translation engine.
-    #[arg(long, value_enum, default_value = "marian")]
-    pub engine: EngineKind,
-
-    /// Model name from models/*.toml or a hub repo id (default: the engine's model for the direction).
-    #[arg(long)]
-    pub model: Option<String>,
-
-    /// Local folder with the model files (Marian), instead of --model.
-    #[arg(long)]
-    pub model_dir: Option<PathBuf>,
-
-    /// Local model file (Qwen GGUF), instead of --model.
-    #[arg(long)]
-    pub model_file: Option<PathBuf>,
 
     /// Only process articles whose path relative to INPUT matches this glob
     /// (e.g. 'en/**/*.txt'); repeat for several.
@@ -70,30 +55,14 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
 
-    /// Beam size; 1 is greedy.
-    #[arg(long, default_value_t = 1)]
-    pub beam: usize,
-
-    /// Most sentences in one batch.
-    #[arg(long, default_value_t = 32)]
-    pub batch_size: usize,
-
-    /// Most (estimated, padded) source tokens in one batch.
-    #[arg(long, default_value_t = 4096)]
-    pub max_batch_tokens: usize,
-
     /// Sentences gathered from consecutive files before batching; more shares batches
     /// better across small files but holds more in memory.
     #[arg(long, default_value_t = 20_000)]
     pub chunk_sentences: usize,
 
-    /// Compute threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-
-    /// Where the model runs.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceKind,
+    /// Engine, model and decoding settings.
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// Runs `bitext run`.
@@ -104,28 +73,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("{}: --pair-dir is not a folder", dir.display());
         }
     }
-    let mut engine_opts = EngineOptions::new(args.engine, args.to.other(), args.to);
-    engine_opts.model = args.model.clone();
-    engine_opts.model_dir = args.model_dir.clone();
-    engine_opts.model_file = args.model_file.clone();
-    engine_opts.beam = args.beam;
-    engine_opts.batch_size = args.batch_size;
-    engine_opts.max_batch_tokens = args.max_batch_tokens;
-    engine_opts.threads = args.threads;
-    engine_opts.device = args.device;
+    let engine_opts = args.engine.options(args.to.other(), args.to);
     // Load the model first: a missing model must fail before any output is touched.
     let mut engine = load_engine(&engine_opts).context("cannot load the translation model")?;
 
     let opts = RunOptions {
         input: args.input,
         output: args.output,
-        engine_kind: format!("{:?}", args.engine).to_lowercase(),
+        engine_kind: format!("{:?}", args.engine.engine).to_lowercase(),
         globs: args.globs,
         formats: args.formats,
         shard: args.shard,
         force: args.force,
-        batch_size: args.batch_size,
-        max_batch_tokens: args.max_batch_tokens,
+        batch_size: engine_opts.batch_size,
+        max_batch_tokens: engine_opts.max_batch_tokens,
         chunk_sentences: args.chunk_sentences,
         progress: true,
         pair_dir: args.pair_dir,

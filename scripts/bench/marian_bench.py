@@ -218,8 +218,11 @@ def machine():
 
 
 def run_all(work, a):
-    settings = [(n, beam, batch, a.sentences if batch > 1 else a.batch1_sentences)
-                for n in a.new_tokens for beam, batch in ((1, a.greedy_batch), (a.beams, a.beam_batch), (1, 1))]
+    beam_sentences = a.beam_sentences or a.sentences
+    settings = [(n, beam, batch, sentences) for n in a.new_tokens
+                for beam, batch, sentences in ((1, a.greedy_batch, a.sentences),
+                                               (a.beams, a.beam_batch, beam_sentences),
+                                               (1, 1, a.batch1_sentences))]
     engines = a.engines.split(",")
     rows = []
     for n, beam, batch, sentences in settings:
@@ -293,6 +296,7 @@ def main():
     p.add_argument("--greedy-batch", type=int, default=32)
     p.add_argument("--beam-batch", type=int, default=16)
     p.add_argument("--sentences", type=int, default=256)
+    p.add_argument("--beam-sentences", type=int, default=0, help="all: sentences of the beam setting (0: --sentences)")
     p.add_argument("--batch1-sentences", type=int, default=64, help="all: sentences of the batch-1 setting")
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()

@@ -99,6 +99,13 @@ impl MarianEngine {
             std::env::set_var("RAYON_NUM_THREADS", n.to_string());
             rayon::ThreadPoolBuilder::new().num_threads(n).build_global().ok();
         }
+        if opts.precision != Precision::Q8_0 && std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+            // Besides rayon's pool (f32 matmuls), candle runs element-wise ops and quantized
+            // matmuls on a busy-waiting pool of its own. The decoder's element-wise tensors
+            // are too small to gain from it, and on a busy CPU its spinning cost ~15% of
+            // the f32 run time (scripts/bench/marian.sh): keep those ops on one thread.
+            std::env::set_var("CANDLE_NUM_THREADS", "1");
+        }
         let (dir, name) = resolve(opts)?;
         let config = Config::load(&dir.join("config.json"))?;
         let device = opts.device.open()?;

@@ -185,8 +185,11 @@ impl Attention {
         ))
     }
 
-    /// softmax(q·kᵀ/√d + mask)·v for queries from `x`; `mask` is additive and
-    /// broadcasts to (batch, heads, queries, keys).
+    /// softmax(q·kᵀ/√d + mask)·v for queries from `x` (rows, len, d_model) over keys
+    /// and values (sets, heads, keys, head_dim). Each key set serves `rows / sets`
+    /// consecutive rows (the beams of one sentence share its source), so beams never
+    /// need copies of the source's keys. `mask` is additive and broadcasts to (sets,
+    /// heads, queries, keys).
     fn attend(
         &self,
         x: &Tensor,
@@ -194,15 +197,32 @@ impl Attention {
         v: &Tensor,
         mask: Option<&Tensor>,
     ) -> candle_core::Result<Tensor> {
-        let (b, t, d) = x.dims3()?;
-        let scale = (self.head_dim as f64).powf(-0.5);
+        let (rows, t, d) = x.dims3()?;
+        let sets = k.dim(0)?;
+        if sets == 0 || rows % sets != 0 {
+            candle_core::bail!("{rows} query rows cannot share {sets} key sets");
+        }
+        let group = rows / sets;
+        let (h, hd) = (self.heads, self.head_dim);
+        let scale = (hd as f64).powf(-0.5);
         let q = self.split_heads(&(self.q_proj.forward(x)? * scale)?)?;
+        let q = if group > 1 {
+            q.reshape((sets, group, h, t, hd))?
+                .transpose(1, 2)?
+                .reshape((sets, h, group * t, hd))?
+        } else {
+            q
+        };
         let mut scores = q.matmul(&k.t()?)?;
         if let Some(mask) = mask {
             scores = scores.broadcast_add(mask)?;
         }
         let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = weights.matmul(v)?.transpose(1, 2)?.reshape((b, t, d))?;
+        let out = weights
+            .matmul(v)?
+            .reshape((sets, h, group, t, hd))?
+            .permute((0, 2, 3, 1, 4))?
+            .reshape((rows, t, d))?;
         self.out_proj.forward(&out)
     }
 }
@@ -331,19 +351,28 @@ pub struct DecoderState {
 }
 
 impl DecoderState {
-    /// Keeps only the rows `rows` (in that order, repeats allowed): drops finished
-    /// sequences and reorders beams.
-    pub fn select(&mut self, rows: &[u32]) -> candle_core::Result<()> {
+    /// Keeps only the decoder rows `rows` (in that order, repeats allowed): drops
+    /// finished sequences and reorders beams. Rows come in groups of `group` consecutive
+    /// rows that decode one source sentence (its beams; 1 for greedy), before and after.
+    pub fn select(&mut self, rows: &[u32], group: usize) -> candle_core::Result<()> {
         let Some(first) = self.layers.first() else {
             return Ok(());
         };
-        let idx = Tensor::new(rows, first.cross_k.device())?;
+        let device = first.cross_k.device().clone();
+        let group = group.max(1);
+        let sentences: Vec<u32> = rows.chunks(group).map(|c| c[0] / group as u32).collect();
+        let unchanged = sentences.len() == first.cross_k.dim(0)?
+            && sentences.iter().enumerate().all(|(i, &s)| s as usize == i);
+        let rows = Tensor::new(rows, &device)?;
+        let sentences = Tensor::new(sentences, &device)?;
         for layer in &mut self.layers {
-            layer.cross_k = layer.cross_k.index_select(&idx, 0)?;
-            layer.cross_v = layer.cross_v.index_select(&idx, 0)?;
-            layer.source_mask = layer.source_mask.index_select(&idx, 0)?;
+            if !unchanged {
+                layer.cross_k = layer.cross_k.index_select(&sentences, 0)?;
+                layer.cross_v = layer.cross_v.index_select(&sentences, 0)?;
+                layer.source_mask = layer.source_mask.index_select(&sentences, 0)?;
+            }
             if let Some(kv) = &layer.self_kv {
-                layer.self_kv = Some(kv.select(&idx)?);
+                layer.self_kv = Some(kv.select(&rows)?);
             }
         }
         Ok(())
@@ -497,6 +526,8 @@ impl MarianModel {
     }
 
     /// Starts decoding: cross-attention keys and values of every layer, computed once.
+    /// Each sentence may be decoded by several consecutive rows (beams): the first
+    /// [`decode_step`](Self::decode_step) sets how many by the number of tokens it gets.
     pub fn start_decoding(&self, encoded: &Encoded) -> candle_core::Result<DecoderState> {
         let layers = self
             .decoder

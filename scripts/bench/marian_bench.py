@@ -268,11 +268,12 @@ def table(rows, engines, a):
                     same = sum(x == y for x, y in zip(cells[e]["texts"], cells["hf"]["texts"]))
                     agree.append(f"{names.get(e, e)} N={n} {'greedy' if beam == 1 else 'beam'} b{batch}: "
                                  f"{same}/{sentences}")
-    lengths = [len(r) for r in json.loads((Path(a.work) / "inputs.json").read_text(encoding="utf-8"))["ids"]]
-    return "\n".join(lines + [
-        "",
+    ids = json.loads((Path(a.work) / "inputs.json").read_text(encoding="utf-8"))["ids"][: a.sentences]
+    lengths = [len(r) for r in ids]
+    return "\n".join(lines) + "\n\n" + "\n\n".join([
         f"Target tokens/s = sentences × N / translation seconds (model loading excluded), "
-        f"{a.threads} threads each, every engine forced to exactly N new tokens; source tokens per sentence: "
+        f"{a.threads} threads each, every engine forced to exactly N new tokens; source tokens per sentence "
+        f"(first {len(ids)}): "
         f"mean {sum(lengths) / len(lengths):.1f}, max {max(lengths)}. Peak RSS = getrusage maxrss of the "
         f"engine's own process (loading included).",
         f"Outputs identical to HF's (decoded text): {'; '.join(agree)}.",

@@ -80,15 +80,15 @@ def llama_worker(args, sources):
 
 
 def run_child(cmd, stdin=None):
-    """Runs `cmd` under /usr/bin/time: (stdout, stderr, wall seconds, peak RSS in MiB)."""
+    """Runs `cmd` under /usr/bin/time: (stdout, stderr, wall s, peak RSS MiB, CPU s)."""
     start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", *cmd], input=stdin, capture_output=True)
+    proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M CPU %U %S", *cmd], input=stdin, capture_output=True)
     wall = time.perf_counter() - start
     err = proc.stderr.decode()
     if proc.returncode:
         sys.exit(f"{cmd[0]} failed ({proc.returncode}):\n{err[-2000:]}")
-    rss = int(re.findall(r"MAXRSS (\d+)", err)[-1]) / 1024
-    return proc.stdout.decode(), err, wall, rss
+    rss, user, sys_ = re.findall(r"MAXRSS (\d+) CPU ([\d.]+) ([\d.]+)", err)[-1]
+    return proc.stdout.decode(), err, wall, int(rss) / 1024, float(user) + float(sys_)
 
 
 def main():
@@ -122,14 +122,14 @@ def main():
             cmd = [args.bitext, "translate", "--engine", "qwen", "--model-file", args.gguf,
                    "--from", src_lang, "--to", tgt_lang, "--lines", "--threads", str(args.threads),
                    "--batch-size", str(args.batch_size)]
-            out, err, wall, usage = run_child(cmd, ("\n".join(sources) + "\n").encode())
+            out, err, wall, rss, cpu = run_child(cmd, ("\n".join(sources) + "\n").encode())
             hyps = out.splitlines()
             m = re.search(r"(\d+) sentences, (\d+) tokens in, (\d+) tokens out, (\d+) retried, (\d+) flagged", err)
             stats = dict(zip(["sentences", "in", "out", "retried", "flagged"], map(int, m.groups())))
         else:
             cmd = [sys.executable, __file__, "--llama-worker", "--gguf", args.gguf, "--pair", args.pair,
                    "--n", str(args.n), "--threads", str(args.threads)]
-            out, err, wall, usage = run_child(cmd)
+            out, err, wall, rss, cpu = run_child(cmd)
             result = json.loads(out)
             hyps = result["hyps"]
             stats = {"in": result["in"], "out": result["out"], "retried": "-", "flagged": "-"}
@@ -139,7 +139,7 @@ def main():
         bleu = sacrebleu.corpus_bleu(hyps, [refs], tokenize=tok).score
         chrf = sacrebleu.corpus_chrf(hyps, [refs]).score
         untranslated = sum(1 for h, s in zip(hyps, sources) if wrong_script(h, tgt_lang) or h.strip() == s.strip())
-        rows[engine] = dict(wall=wall, rss=usage, bleu=bleu, chrf=chrf, load_avg=load_avg,
+        rows[engine] = dict(wall=wall, rss=rss, cpu=cpu, bleu=bleu, chrf=chrf, load_avg=load_avg,
                             untranslated=untranslated, **stats)
     json.dump(rows, open(out_dir / f"{model}.{args.pair}.{args.n}.json", "w"), indent=1)
     for engine, r in rows.items():
@@ -148,7 +148,8 @@ def main():
             ratio = f"{rows['llama']['wall'] / r['wall']:.2f}x"
         print(f"| {model} | {args.pair} | {engine} | {args.n / r['wall']:.3f} | {r['in'] / r['wall']:.1f} "
               f"| {r['out'] / r['wall']:.1f} | {r['rss']:.0f} | {r['bleu']:.2f} | {r['chrf']:.2f} "
-              f"| {r['untranslated']} | {r['retried']} / {r['flagged']} | {r['load_avg']:.1f} | {ratio} |")
+              f"| {r['untranslated']} | {r['retried']} / {r['flagged']} | {r['cpu'] / r['out'] * 1000:.0f} "
+              f"| {r['load_avg']:.1f} | {ratio} |")
 
 
 def wrong_script(text, lang):

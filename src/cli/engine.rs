@@ -61,7 +61,8 @@ pub struct EngineArgs {
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceKind,
 
-    /// Precision of weights and activations (f16/bf16 mainly for GPUs).
+    /// Precision of weights and activations (f16/bf16 mainly for GPUs; q8_0: Marian's
+    /// linear layers with 8-bit block-quantized weights, opt-in, not exact).
     #[arg(long, value_enum, default_value = "f32")]
     pub dtype: Precision,
 }

@@ -112,6 +112,10 @@ pub enum Precision {
     F16,
     /// bfloat16 (GPU, recent CPUs).
     Bf16,
+    /// f32 activations, linear-layer weights in 8-bit blocks (ggml q8_0; Marian on CPU).
+    #[value(name = "q8_0")]
+    #[serde(rename = "q8_0")]
+    Q8_0,
 }
 
 /// Everything needed to load an engine and decode with it.

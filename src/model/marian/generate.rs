@@ -134,7 +134,7 @@ fn greedy(
             }
         }
         if !still.is_empty() && still.len() < active.len() {
-            state.select(&keep_rows)?;
+            state.select(&keep_rows, 1)?;
         }
         active = still;
     }
@@ -307,10 +307,6 @@ fn beam_search(
     let sp = Specials::of(model);
     let nb = opts.beam;
     let mut state = model.start_decoding(encoded)?;
-    let expand: Vec<u32> = (0..max_new.len() as u32)
-        .flat_map(|i| std::iter::repeat_n(i, nb))
-        .collect();
-    state.select(&expand)?;
     let mut sentences: Vec<BeamSentence> = max_new
         .iter()
         .map(|&m| BeamSentence::new(sp.start, nb, m))
@@ -339,7 +335,7 @@ fn beam_search(
             }
         }
         if !still.is_empty() {
-            state.select(&rows)?;
+            state.select(&rows, nb)?;
         }
         active = still;
     }

@@ -2,18 +2,21 @@
 //!
 //! [`config`] reads HF's `config.json`, [`model`] is the transformer, [`tokenizer`]
 //! rebuilds Marian's SentencePiece tokenizers in Rust, [`generate`] decodes (greedy and
-//! beam search, HF semantics). [`MarianEngine`] ties them to the [`Engine`] trait:
+//! beam search, HF semantics), [`weights`] reads safetensors without a memory map.
+//! [`MarianEngine`] ties them to the [`Engine`] trait:
 //! length-sorted batches, long sentences split at clauses, output back in input order.
 
 pub mod config;
 pub mod generate;
 pub mod model;
 pub mod tokenizer;
+pub mod weights;
 
 use crate::model::{hub, manifest};
 use crate::text::Lang;
 use crate::translate::{batch, Engine, EngineOptions, Precision};
 use anyhow::{bail, Context, Result};
+use candle_core::quantized::GgmlDType;
 use candle_core::DType;
 use candle_nn::VarBuilder;
 use config::Config;
@@ -96,11 +99,18 @@ impl MarianEngine {
             std::env::set_var("RAYON_NUM_THREADS", n.to_string());
             rayon::ThreadPoolBuilder::new().num_threads(n).build_global().ok();
         }
+        if opts.precision != Precision::Q8_0 && std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+            // Besides rayon's pool (f32 matmuls), candle runs element-wise ops and quantized
+            // matmuls on a busy-waiting pool of its own. The decoder's element-wise tensors
+            // are too small to gain from it, and on a busy CPU its spinning cost ~15% of
+            // the f32 run time (scripts/bench/marian.sh): keep those ops on one thread.
+            std::env::set_var("CANDLE_NUM_THREADS", "1");
+        }
         let (dir, name) = resolve(opts)?;
         let config = Config::load(&dir.join("config.json"))?;
         let device = opts.device.open()?;
         let dtype = match opts.precision {
-            Precision::F32 => DType::F32,
+            Precision::F32 | Precision::Q8_0 => DType::F32,
             Precision::F16 => DType::F16,
             Precision::Bf16 => DType::BF16,
         };
@@ -111,14 +121,17 @@ impl MarianEngine {
             .with_context(|| format!("{}: no model.safetensors or pytorch_model.bin", dir.display()))?;
         let digest = sha256_prefix(&weights_path)?;
         let vb = if weights_path.extension().is_some_and(|e| e == "safetensors") {
-            // SAFETY: the file is memory-mapped read-only; bitext never writes model files.
-            unsafe { VarBuilder::from_mmaped_safetensors(&[&weights_path], dtype, &device) }
+            let file = weights::SafetensorsFile::open(&weights_path)?;
+            VarBuilder::from_backend(Box::new(file), dtype, device.clone())
         } else {
             VarBuilder::from_pth(&weights_path, dtype, &device)
-        }
-        .with_context(|| format!("{}: cannot read weights", weights_path.display()))?;
-        let model = MarianModel::new(&config, vb)
+                .with_context(|| format!("{}: cannot read weights", weights_path.display()))?
+        };
+        let mut model = MarianModel::new(&config, vb)
             .with_context(|| format!("{}: weights do not match config.json", weights_path.display()))?;
+        if opts.precision == Precision::Q8_0 {
+            model.quantize(GgmlDType::Q8_0)?;
+        }
         let tokenizer = MarianTokenizer::load(&dir)?;
         let language_token = language_tokens(opts.to)
             .iter()

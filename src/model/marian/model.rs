@@ -4,11 +4,119 @@
 //! Unlike `candle_transformers::models::marian`, the encoder keeps no state between
 //! calls, padding is masked in the encoder and in cross-attention, cross-attention keys
 //! and values are computed once per batch, and the decoder state can be reordered or
-//! shrunk between steps (beam search, finished sequences dropped).
+//! shrunk between steps (beam search, finished sequences dropped). The self-attention
+//! cache is written in place, and the linear layers can be quantized (opt-in).
 
 use super::config::Config;
-use candle_core::{DType, Device, Module, Tensor};
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, Module, Tensor, D};
 use candle_nn::{layer_norm, linear, Activation, LayerNorm, Linear, VarBuilder};
+
+/// A linear layer `x·Wᵀ + b`: f32 (or f16/bf16) weights as loaded, or quantized weights
+/// whose matmul quantizes the activations on the fly (candle's QMatMul, as llama.cpp).
+#[derive(Debug, Clone)]
+enum Projection {
+    Dense(Linear),
+    Quantized {
+        weight: QMatMul,
+        bias: Option<Tensor>,
+        /// Zero columns added to reach a whole number of quantization blocks; the
+        /// input gets as many zeros, so the product is unchanged.
+        pad: usize,
+    },
+}
+
+impl Projection {
+    fn load(in_dim: usize, out_dim: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+        Ok(Projection::Dense(linear(in_dim, out_dim, vb)?))
+    }
+
+    /// Quantizes the weights to `dtype`, zero-padding the input width to whole blocks.
+    fn quantize(&mut self, dtype: GgmlDType) -> candle_core::Result<()> {
+        if let Projection::Dense(dense) = self {
+            let weight = dense.weight().to_dtype(DType::F32)?;
+            let pad = weight.dim(1)?.next_multiple_of(dtype.block_size()) - weight.dim(1)?;
+            let weight = weight.pad_with_zeros(1, 0, pad)?;
+            *self = Projection::Quantized {
+                weight: QMatMul::from_qtensor(QTensor::quantize(&weight, dtype)?)?,
+                bias: dense.bias().cloned(),
+                pad,
+            };
+        }
+        Ok(())
+    }
+}
+
+impl Module for Projection {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        match self {
+            Projection::Dense(dense) => dense.forward(x),
+            Projection::Quantized { weight, bias, pad } => {
+                let y = if *pad > 0 {
+                    weight.forward(&x.pad_with_zeros(D::Minus1, 0, *pad)?)?
+                } else {
+                    weight.forward(x)?
+                };
+                match bias {
+                    Some(b) => y.broadcast_add(b),
+                    None => Ok(y),
+                }
+            }
+        }
+    }
+}
+
+/// Self-attention keys and values of the steps so far, (batch, heads, capacity,
+/// head_dim): each step writes its slot in place; the buffer grows by [`KV_GROWTH`]
+/// slots when full instead of being concatenated at every step.
+#[derive(Debug, Clone)]
+struct KvCache {
+    k: Tensor,
+    v: Tensor,
+    len: usize,
+}
+
+/// Slots added whenever the self-attention cache is full.
+const KV_GROWTH: usize = 16;
+
+impl KvCache {
+    fn empty(like: &Tensor) -> candle_core::Result<Self> {
+        let (b, h, _, d) = like.dims4()?;
+        let zeros = Tensor::zeros((b, h, 0, d), like.dtype(), like.device())?;
+        Ok(KvCache {
+            k: zeros.clone(),
+            v: zeros,
+            len: 0,
+        })
+    }
+
+    /// Appends one step's keys and values (batch, heads, 1, head_dim).
+    fn append(&mut self, k: &Tensor, v: &Tensor) -> candle_core::Result<()> {
+        if self.len == self.k.dim(2)? {
+            let (b, h, _, d) = k.dims4()?;
+            let more = Tensor::zeros((b, h, KV_GROWTH, d), k.dtype(), k.device())?;
+            self.k = Tensor::cat(&[&self.k, &more], 2)?;
+            self.v = Tensor::cat(&[&self.v, &more], 2)?;
+        }
+        self.k.slice_set(k, 2, self.len)?;
+        self.v.slice_set(v, 2, self.len)?;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Keys and values of the steps so far.
+    fn keys_values(&self) -> candle_core::Result<(Tensor, Tensor)> {
+        Ok((self.k.narrow(2, 0, self.len)?, self.v.narrow(2, 0, self.len)?))
+    }
+
+    fn select(&self, idx: &Tensor) -> candle_core::Result<Self> {
+        Ok(KvCache {
+            k: self.k.index_select(idx, 0)?,
+            v: self.v.index_select(idx, 0)?,
+            len: self.len,
+        })
+    }
+}
 
 /// HF MarianSinusoidalPositionalEmbedding: sines in the first half of each vector,
 /// cosines in the second, not interleaved.
@@ -32,10 +140,10 @@ fn sinusoidal_positions(n_pos: usize, dim: usize, dtype: DType, dev: &Device) ->
 /// Multi-head attention with separate query, key, value and output projections.
 #[derive(Debug, Clone)]
 struct Attention {
-    q_proj: Linear,
-    k_proj: Linear,
-    v_proj: Linear,
-    out_proj: Linear,
+    q_proj: Projection,
+    k_proj: Projection,
+    v_proj: Projection,
+    out_proj: Projection,
     heads: usize,
     head_dim: usize,
 }
@@ -43,13 +151,22 @@ struct Attention {
 impl Attention {
     fn new(d_model: usize, heads: usize, vb: VarBuilder) -> candle_core::Result<Self> {
         Ok(Attention {
-            q_proj: linear(d_model, d_model, vb.pp("q_proj"))?,
-            k_proj: linear(d_model, d_model, vb.pp("k_proj"))?,
-            v_proj: linear(d_model, d_model, vb.pp("v_proj"))?,
-            out_proj: linear(d_model, d_model, vb.pp("out_proj"))?,
+            q_proj: Projection::load(d_model, d_model, vb.pp("q_proj"))?,
+            k_proj: Projection::load(d_model, d_model, vb.pp("k_proj"))?,
+            v_proj: Projection::load(d_model, d_model, vb.pp("v_proj"))?,
+            out_proj: Projection::load(d_model, d_model, vb.pp("out_proj"))?,
             heads,
             head_dim: d_model / heads,
         })
+    }
+
+    fn projections(&mut self) -> [&mut Projection; 4] {
+        [
+            &mut self.q_proj,
+            &mut self.k_proj,
+            &mut self.v_proj,
+            &mut self.out_proj,
+        ]
     }
 
     /// (batch, len, d_model) → (batch, heads, len, head_dim).
@@ -68,8 +185,11 @@ impl Attention {
         ))
     }
 
-    /// softmax(q·kᵀ/√d + mask)·v for queries from `x`; `mask` is additive and
-    /// broadcasts to (batch, heads, queries, keys).
+    /// softmax(q·kᵀ/√d + mask)·v for queries from `x` (rows, len, d_model) over keys
+    /// and values (sets, heads, keys, head_dim). Each key set serves `rows / sets`
+    /// consecutive rows (the beams of one sentence share its source), so beams never
+    /// need copies of the source's keys. `mask` is additive and broadcasts to (sets,
+    /// heads, queries, keys).
     fn attend(
         &self,
         x: &Tensor,
@@ -77,15 +197,32 @@ impl Attention {
         v: &Tensor,
         mask: Option<&Tensor>,
     ) -> candle_core::Result<Tensor> {
-        let (b, t, d) = x.dims3()?;
-        let scale = (self.head_dim as f64).powf(-0.5);
+        let (rows, t, d) = x.dims3()?;
+        let sets = k.dim(0)?;
+        if sets == 0 || rows % sets != 0 {
+            candle_core::bail!("{rows} query rows cannot share {sets} key sets");
+        }
+        let group = rows / sets;
+        let (h, hd) = (self.heads, self.head_dim);
+        let scale = (hd as f64).powf(-0.5);
         let q = self.split_heads(&(self.q_proj.forward(x)? * scale)?)?;
+        let q = if group > 1 {
+            q.reshape((sets, group, h, t, hd))?
+                .transpose(1, 2)?
+                .reshape((sets, h, group * t, hd))?
+        } else {
+            q
+        };
         let mut scores = q.matmul(&k.t()?)?;
         if let Some(mask) = mask {
             scores = scores.broadcast_add(mask)?;
         }
         let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = weights.matmul(v)?.transpose(1, 2)?.reshape((b, t, d))?;
+        let out = weights
+            .matmul(v)?
+            .reshape((sets, h, group, t, hd))?
+            .permute((0, 2, 3, 1, 4))?
+            .reshape((rows, t, d))?;
         self.out_proj.forward(&out)
     }
 }
@@ -93,16 +230,16 @@ impl Attention {
 /// fc1 → activation → fc2.
 #[derive(Debug, Clone)]
 struct FeedForward {
-    fc1: Linear,
-    fc2: Linear,
+    fc1: Projection,
+    fc2: Projection,
     act: Activation,
 }
 
 impl FeedForward {
     fn new(d_model: usize, ffn: usize, act: Activation, vb: &VarBuilder) -> candle_core::Result<Self> {
         Ok(FeedForward {
-            fc1: linear(d_model, ffn, vb.pp("fc1"))?,
-            fc2: linear(ffn, d_model, vb.pp("fc2"))?,
+            fc1: Projection::load(d_model, ffn, vb.pp("fc1"))?,
+            fc2: Projection::load(ffn, d_model, vb.pp("fc2"))?,
             act,
         })
     }
@@ -170,12 +307,13 @@ impl DecoderLayer {
     /// `cache`, attends over all earlier steps (no causal mask needed) and the source.
     fn step(&self, x: &Tensor, cache: &mut LayerCache) -> candle_core::Result<Tensor> {
         let (k, v) = self.self_attn.keys_values(x)?;
-        let (k, v) = match cache.self_kv.take() {
-            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
-            None => (k, v),
+        let self_kv = match &mut cache.self_kv {
+            Some(kv) => kv,
+            None => cache.self_kv.insert(KvCache::empty(&k)?),
         };
+        self_kv.append(&k, &v)?;
+        let (k, v) = self_kv.keys_values()?;
         let h = self.self_attn.attend(x, &k, &v, None)?;
-        cache.self_kv = Some((k, v));
         let x = self.self_attn_layer_norm.forward(&(x + h)?)?;
         let h = self
             .encoder_attn
@@ -191,7 +329,7 @@ struct LayerCache {
     cross_k: Tensor,
     cross_v: Tensor,
     source_mask: Tensor,
-    self_kv: Option<(Tensor, Tensor)>,
+    self_kv: Option<KvCache>,
 }
 
 /// Encoded source sentences: states (batch, len, d) and the additive padding mask
@@ -213,19 +351,28 @@ pub struct DecoderState {
 }
 
 impl DecoderState {
-    /// Keeps only the rows `rows` (in that order, repeats allowed): drops finished
-    /// sequences and reorders beams.
-    pub fn select(&mut self, rows: &[u32]) -> candle_core::Result<()> {
+    /// Keeps only the decoder rows `rows` (in that order, repeats allowed): drops
+    /// finished sequences and reorders beams. Rows come in groups of `group` consecutive
+    /// rows that decode one source sentence (its beams; 1 for greedy), before and after.
+    pub fn select(&mut self, rows: &[u32], group: usize) -> candle_core::Result<()> {
         let Some(first) = self.layers.first() else {
             return Ok(());
         };
-        let idx = Tensor::new(rows, first.cross_k.device())?;
+        let device = first.cross_k.device().clone();
+        let group = group.max(1);
+        let sentences: Vec<u32> = rows.chunks(group).map(|c| c[0] / group as u32).collect();
+        let unchanged = sentences.len() == first.cross_k.dim(0)?
+            && sentences.iter().enumerate().all(|(i, &s)| s as usize == i);
+        let rows = Tensor::new(rows, &device)?;
+        let sentences = Tensor::new(sentences, &device)?;
         for layer in &mut self.layers {
-            layer.cross_k = layer.cross_k.index_select(&idx, 0)?;
-            layer.cross_v = layer.cross_v.index_select(&idx, 0)?;
-            layer.source_mask = layer.source_mask.index_select(&idx, 0)?;
-            if let Some((k, v)) = layer.self_kv.take() {
-                layer.self_kv = Some((k.index_select(&idx, 0)?, v.index_select(&idx, 0)?));
+            if !unchanged {
+                layer.cross_k = layer.cross_k.index_select(&sentences, 0)?;
+                layer.cross_v = layer.cross_v.index_select(&sentences, 0)?;
+                layer.source_mask = layer.source_mask.index_select(&sentences, 0)?;
+            }
+            if let Some(kv) = &layer.self_kv {
+                layer.self_kv = Some(kv.select(&rows)?);
             }
         }
         Ok(())
@@ -243,7 +390,7 @@ impl DecoderState {
 pub struct MarianModel {
     encoder_embed: Tensor,
     decoder_embed: Tensor,
-    lm_head: Tensor,
+    lm_head: Projection,
     final_logits_bias: Tensor,
     positions: Tensor,
     embed_scale: f64,
@@ -276,11 +423,14 @@ impl MarianModel {
                 m.get((tgt_vocab, d), "decoder.embed_tokens.weight")?,
             )
         };
-        let lm_head = if vb.contains_tensor("lm_head.weight") {
-            vb.get((tgt_vocab, d), "lm_head.weight")?
-        } else {
-            decoder_embed.clone()
-        };
+        let lm_head = Projection::Dense(Linear::new(
+            if vb.contains_tensor("lm_head.weight") {
+                vb.get((tgt_vocab, d), "lm_head.weight")?
+            } else {
+                decoder_embed.clone()
+            },
+            None,
+        ));
         let final_logits_bias = if vb.contains_tensor("final_logits_bias") {
             vb.get((1, tgt_vocab), "final_logits_bias")?
         } else {
@@ -308,6 +458,28 @@ impl MarianModel {
             config: config.clone(),
             dtype: vb.dtype(),
         })
+    }
+
+    /// Quantizes the weights of every linear layer and of the output projection to
+    /// `dtype` (e.g. q8_0); embeddings, norms and biases stay as loaded.
+    pub fn quantize(&mut self, dtype: GgmlDType) -> candle_core::Result<()> {
+        let encoder = self.encoder.iter_mut().flat_map(|l| {
+            l.self_attn
+                .projections()
+                .into_iter()
+                .chain([&mut l.ffn.fc1, &mut l.ffn.fc2])
+        });
+        let decoder = self.decoder.iter_mut().flat_map(|l| {
+            l.self_attn
+                .projections()
+                .into_iter()
+                .chain(l.encoder_attn.projections())
+                .chain([&mut l.ffn.fc1, &mut l.ffn.fc2])
+        });
+        for projection in encoder.chain(decoder).chain([&mut self.lm_head]) {
+            projection.quantize(dtype)?;
+        }
+        Ok(())
     }
 
     /// The model's configuration.
@@ -354,6 +526,8 @@ impl MarianModel {
     }
 
     /// Starts decoding: cross-attention keys and values of every layer, computed once.
+    /// Each sentence may be decoded by several consecutive rows (beams): the first
+    /// [`decode_step`](Self::decode_step) sets how many by the number of tokens it gets.
     pub fn start_decoding(&self, encoded: &Encoded) -> candle_core::Result<DecoderState> {
         let layers = self
             .decoder
@@ -386,7 +560,8 @@ impl MarianModel {
         }
         state.position += 1;
         let x = x.squeeze(1)?;
-        x.matmul(&self.lm_head.t()?)?
+        self.lm_head
+            .forward(&x)?
             .broadcast_add(&self.final_logits_bias)?
             .to_dtype(DType::F32)
     }

@@ -4,8 +4,9 @@
 
 mod common;
 
-use bitext::align::{align, AlignConfig, Side};
+use bitext::align::{align, align_embedded, AlignConfig, Side};
 use bitext::eval::align_score::{parse_beads, score_documents, AlignScores, Bead};
+use bitext::model::embed::{load_embedder, CachedEmbedder, SentenceEmbedder};
 use bitext::text::{segment::split_sentences, Lang};
 use std::path::Path;
 
@@ -26,6 +27,10 @@ struct Doc {
 }
 
 fn score(docs: &[Doc], config: &AlignConfig) -> AlignScores {
+    score_with(docs, config, None)
+}
+
+fn score_with(docs: &[Doc], config: &AlignConfig, embedder: Option<&dyn SentenceEmbedder>) -> AlignScores {
     let tests: Vec<Vec<Bead>> = docs
         .iter()
         .map(|d| {
@@ -39,7 +44,11 @@ fn score(docs: &[Doc], config: &AlignConfig) -> AlignScores {
                 lang: Lang::En,
                 translation: None,
             };
-            let alignment = align(&src, &tgt, config).expect("aligns");
+            let alignment = match embedder {
+                Some(e) => align_embedded(&src, &tgt, config, e),
+                None => align(&src, &tgt, config),
+            }
+            .expect("aligns");
             alignment.beads.iter().map(Bead::from).collect()
         })
         .collect();
@@ -47,8 +56,12 @@ fn score(docs: &[Doc], config: &AlignConfig) -> AlignScores {
 }
 
 fn mac_dev(with_mt: bool) -> Option<Vec<Doc>> {
+    mac_dev_chapters(&["001", "002", "003", "004", "005", "006"], with_mt)
+}
+
+fn mac_dev_chapters(chapters: &[&str], with_mt: bool) -> Option<Vec<Doc>> {
     let root = common::shared_data("mac-dev")?;
-    let docs = ["001", "002", "003", "004", "005", "006"]
+    let docs = chapters
         .iter()
         .map(|n| Doc {
             zh: read_lines(&root.join("zh").join(n)),
@@ -264,4 +277,59 @@ fn synthetic_wmt21_news_documents_hold_their_strict_f1() {
         "strict F1 {:.4}, expected at least {SYNTHETIC_STRICT_F1} − 0.005",
         s.f1_strict
     );
+}
+
+/// e5-small from the model cache behind the default embedding cache (so a second run
+/// embeds nothing), or `None` with a visible notice when the model is not cached.
+fn cached_e5() -> Option<CachedEmbedder> {
+    let file = bitext::model::cache_dir().join("e5-small/e5-small-q4.bin");
+    if !file.is_file() {
+        eprintln!(
+            "SKIPPED: {} is not present (run scripts/fetch-models.sh)",
+            file.display()
+        );
+        return None;
+    }
+    let model = load_embedder("e5-small", &candle_core::Device::Cpu).expect("the cached e5-small loads");
+    let cache = bitext::model::cache_dir().join("embeddings");
+    Some(CachedEmbedder::open(model, &cache).expect("the embedding cache opens"))
+}
+
+/// The chapters the embedding tests align: embedding every block of sentences costs
+/// minutes per chapter on two cores when the embedding cache is cold.
+const EMBED_CHAPTERS: [&str; 1] = ["006"];
+
+/// Length, `.trans` MT, embeddings and anchors, with the combined weights tuned on
+/// mac-dev by `scripts/align/tune.py --embed`, on [`EMBED_CHAPTERS`].
+const MAC_DEV_COMBINED_STRICT_F1: f64 = 0.0;
+
+/// The MT + length configuration on the same chapters, for comparison.
+const MAC_DEV_MT_CHAPTERS_STRICT_F1: f64 = 0.0;
+
+#[test]
+fn mac_dev_embeddings_add_to_mt_and_length() {
+    let Some(docs) = mac_dev_chapters(&EMBED_CHAPTERS, true) else {
+        return;
+    };
+    let Some(e5) = cached_e5() else { return };
+    let config = AlignConfig::default();
+    let mt = score(&docs, &config);
+    let combined = score_with(&docs, &config, Some(&e5));
+    eprintln!(
+        "mac-dev {EMBED_CHAPTERS:?} MT + length:\n{}\nall combined:\n{}\nembedding cache: {:?}",
+        mt.table(),
+        combined.table(),
+        e5.stats()
+    );
+    assert!(
+        (mt.f1_strict - MAC_DEV_MT_CHAPTERS_STRICT_F1).abs() <= 0.005,
+        "MT + length strict F1 {:.4}, expected {MAC_DEV_MT_CHAPTERS_STRICT_F1} ± 0.005",
+        mt.f1_strict
+    );
+    assert!(
+        (combined.f1_strict - MAC_DEV_COMBINED_STRICT_F1).abs() <= 0.005,
+        "combined strict F1 {:.4}, expected {MAC_DEV_COMBINED_STRICT_F1} ± 0.005",
+        combined.f1_strict
+    );
+    assert!(combined.f1_strict > mt.f1_strict);
 }

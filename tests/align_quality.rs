@@ -31,8 +31,12 @@ fn score(docs: &[Doc], config: &AlignConfig) -> AlignScores {
 }
 
 fn score_with(docs: &[Doc], config: &AlignConfig, embedder: Option<&dyn SentenceEmbedder>) -> AlignScores {
-    let tests: Vec<Vec<Bead>> = docs
-        .iter()
+    let tests = aligned(docs, config, embedder);
+    score_documents(docs.iter().zip(&tests).map(|(d, t)| (&d.gold[..], &t[..])))
+}
+
+fn aligned(docs: &[Doc], config: &AlignConfig, embedder: Option<&dyn SentenceEmbedder>) -> Vec<Vec<Bead>> {
+    docs.iter()
         .map(|d| {
             let src = Side {
                 sentences: &d.zh,
@@ -51,8 +55,26 @@ fn score_with(docs: &[Doc], config: &AlignConfig, embedder: Option<&dyn Sentence
             .expect("aligns");
             alignment.beads.iter().map(Bead::from).collect()
         })
-        .collect();
-    score_documents(docs.iter().zip(&tests).map(|(d, t)| (&d.gold[..], &t[..])))
+        .collect()
+}
+
+/// Gold beads the aligner missed, by shape `m-n`, as "missed/total": where errors are.
+fn misses_by_shape(docs: &[Doc], config: &AlignConfig) -> String {
+    let mut shapes: std::collections::BTreeMap<(usize, usize), (usize, usize)> = Default::default();
+    for (doc, test) in docs.iter().zip(aligned(docs, config, None)) {
+        for g in &doc.gold {
+            let entry = shapes.entry((g.src.len(), g.tgt.len())).or_default();
+            entry.1 += 1;
+            if !test.contains(g) {
+                entry.0 += 1;
+            }
+        }
+    }
+    shapes
+        .iter()
+        .map(|((m, n), (missed, total))| format!("{m}-{n}: {missed}/{total}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn mac_dev(with_mt: bool) -> Option<Vec<Doc>> {
@@ -271,7 +293,12 @@ fn synthetic_wmt21_news_documents_hold_their_strict_f1() {
     let docs = synthetic_wmt21(&zh, &mt, &refs, 2021);
     assert!(docs.len() >= 30, "{} documents", docs.len());
     let s = score(&docs, &AlignConfig::default());
-    eprintln!("synthetic wmt21 ({} documents):\n{}", docs.len(), s.table());
+    eprintln!(
+        "synthetic wmt21 ({} documents):\n{}\nmissed gold beads: {}",
+        docs.len(),
+        s.table(),
+        misses_by_shape(&docs, &AlignConfig::default())
+    );
     assert!(
         s.f1_strict >= SYNTHETIC_STRICT_F1 - 0.005,
         "strict F1 {:.4}, expected at least {SYNTHETIC_STRICT_F1} − 0.005",
@@ -295,19 +322,22 @@ fn cached_e5() -> Option<CachedEmbedder> {
     Some(CachedEmbedder::open(model, &cache).expect("the embedding cache opens"))
 }
 
-/// The chapters the embedding tests align: embedding every block of sentences costs
-/// minutes per chapter on two cores when the embedding cache is cold.
+/// The chapters the embedding test aligns: the smallest one. With a cold embedding
+/// cache, embedding its 906 sentences and sentence pairs takes minutes on two cores
+/// (all six chapters: about 17 minutes); with a warm cache, seconds.
 const EMBED_CHAPTERS: [&str; 1] = ["006"];
 
-/// Length, `.trans` MT, embeddings and anchors, with the combined weights tuned on
-/// mac-dev by `scripts/align/tune.py --embed`, on [`EMBED_CHAPTERS`].
-const MAC_DEV_COMBINED_STRICT_F1: f64 = 0.0;
+/// Length, `.trans` MT, embeddings and anchors, with the combined weights that
+/// `scripts/align/tune.py --embed` found best on all of mac-dev (0.860 there, against
+/// 0.857 for MT + length), on [`EMBED_CHAPTERS`] alone.
+const MAC_DEV_COMBINED_STRICT_F1: f64 = 0.878;
 
-/// The MT + length configuration on the same chapters, for comparison.
-const MAC_DEV_MT_CHAPTERS_STRICT_F1: f64 = 0.0;
+/// The MT + length configuration on the same chapter: embeddings cost it 0.005 there
+/// (they gain on four chapters of six and lose on two).
+const MAC_DEV_MT_CHAPTERS_STRICT_F1: f64 = 0.883;
 
 #[test]
-fn mac_dev_embeddings_add_to_mt_and_length() {
+fn mac_dev_all_combined_holds_its_strict_f1() {
     let Some(docs) = mac_dev_chapters(&EMBED_CHAPTERS, true) else {
         return;
     };
@@ -331,5 +361,5 @@ fn mac_dev_embeddings_add_to_mt_and_length() {
         "combined strict F1 {:.4}, expected {MAC_DEV_COMBINED_STRICT_F1} ± 0.005",
         combined.f1_strict
     );
-    assert!(combined.f1_strict > mt.f1_strict);
+    assert!(combined.f1_lax > 0.97, "lax F1 {:.4}", combined.f1_lax);
 }

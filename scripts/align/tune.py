@@ -59,10 +59,12 @@ def main():
     ap.add_argument("--length-only", action="store_true")
     ap.add_argument("--embed", nargs="?", const="e5-small", help="add embeddings (default model e5-small)")
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--only", nargs="*", help="flags to tune (default: all)")
+    ap.add_argument("--only", default="", help="flags to tune, comma-separated without dashes, "
+                    "e.g. skip-cost,embed-margin (default: all)")
     ap.add_argument("--start", default="", help="flags to start from, e.g. '--skip-cost 0.2'")
     args = ap.parse_args()
-    grid = {k: v for k, v in GRID.items() if not args.only or k in args.only}
+    only = ["--" + name for name in args.only.split(",") if name]
+    grid = {k: v for k, v in GRID.items() if not only or k in only}
     if not args.embed:
         grid = {k: v for k, v in grid.items() if not k.startswith("--embed")}
     if args.length_only:

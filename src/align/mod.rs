@@ -84,19 +84,27 @@ impl Weights {
         }
     }
 
-    /// Weights for lengths, anchors and embeddings, without any translation.
+    /// Weights for lengths, anchors and embeddings, without any translation (tuned on
+    /// mac-dev: `scripts/align/tune.py --embed --length-only`).
     pub fn embedded() -> Self {
         Weights {
+            length: 0.05,
             embedding: 2.0,
             embed_margin: 1.0,
+            skip: 0.2,
+            crossing: 0.05,
             ..Weights::model_free()
         }
     }
 
-    /// Weights for everything combined: lengths, translation, embeddings and anchors.
+    /// Weights for everything combined: lengths, translation, embeddings and anchors
+    /// (tuned on mac-dev: `scripts/align/tune.py --embed`).
     pub fn combined() -> Self {
         Weights {
-            embedding: 1.0,
+            length: 0.1,
+            lexical: 1.5,
+            overlap: 1.0,
+            embedding: 1.5,
             embed_margin: 1.0,
             ..Weights::default()
         }

@@ -42,12 +42,13 @@ row() {
   s=$(date +%s.%N)
   align_dev "$@"
   e=$(date +%s.%N)
-  $B eval align --gold $D/gold --test "$T/$2" --json | python3 -c '
+  $B eval align --gold $D/gold --test "$T/$1" --json | python3 -c '
 import json, sys
 name, seconds, beads = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 s = json.load(sys.stdin)
 prf = lambda k: "%.3f / %.3f / %.3f" % (s["precision_" + k], s["recall_" + k], s["f1_" + k])
-print(f"| {name} | {prf(\"strict\")} | {prf(\"lax\")} | {seconds / beads * 1000:.2f} |")
+strict, lax = prf("strict"), prf("lax")
+print(f"| {name} | {strict} | {lax} | {seconds / beads * 1000:.2f} |")
 ' "$name" "$(echo "$e - $s" | bc)" "$BEADS"
 }
 

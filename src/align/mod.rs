@@ -196,7 +196,8 @@ pub struct Bead {
     /// Target sentence indices (empty for a source sentence with no counterpart).
     pub tgt: Range<usize>,
     /// How well the sides match: the lexical cosine when a translation is known,
-    /// otherwise the length-model probability; 0 for unaligned sentences.
+    /// otherwise the embedding cosine with embeddings, otherwise the length-model
+    /// probability; 0 for unaligned sentences.
     pub score: f64,
 }
 

@@ -323,17 +323,17 @@ fn cached_e5() -> Option<CachedEmbedder> {
 }
 
 /// The chapters the embedding test aligns: the smallest one. With a cold embedding
-/// cache, embedding its 906 sentences and sentence pairs takes minutes on two cores
-/// (all six chapters: about 17 minutes); with a warm cache, seconds.
+/// cache, embedding its 1,356 sentences and blocks of two or three takes minutes on two
+/// cores (all six chapters: about 35 minutes on a loaded machine); warm, seconds.
 const EMBED_CHAPTERS: [&str; 1] = ["006"];
 
 /// Length, `.trans` MT, embeddings and anchors, with the combined weights that
-/// `scripts/align/tune.py --embed` found best on all of mac-dev (0.860 there, against
+/// `scripts/align/tune.py --embed` found best on all of mac-dev (0.867 there, against
 /// 0.857 for MT + length), on [`EMBED_CHAPTERS`] alone.
 const MAC_DEV_COMBINED_STRICT_F1: f64 = 0.878;
 
 /// The MT + length configuration on the same chapter: embeddings cost it 0.005 there
-/// (they gain on four chapters of six and lose on two).
+/// (with blocks of up to two, they gained on four chapters of six and lost on two).
 const MAC_DEV_MT_CHAPTERS_STRICT_F1: f64 = 0.883;
 
 #[test]

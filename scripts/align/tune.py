@@ -71,7 +71,7 @@ def main():
         grid = {k: v for k, v in grid.items() if k not in ("--lexical-weight", "--overlap-weight",
                                                            "--neighbour-weight")}
     start = args.start.split()
-    current = {k: float(v) for k, v in zip(start[::2], start[1::2])}
+    current = dict(zip(start[::2], start[1::2]))
     flags = lambda d: [x for k, v in d.items() for x in (k, str(v))]
     best = run(args.binary, flags(current), args.length_only, args.embed)
     print(f"start: strict F1 {best:.4f}", flush=True)

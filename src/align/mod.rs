@@ -155,8 +155,8 @@ pub struct AlignConfig {
     pub combined: Weights,
     /// Longest block of sentences embedded as one text; longer blocks add their
     /// sentences' vectors. Bertalign embeds up to `max_bead - 1`, but embedding cost
-    /// grows with the square of the span, and 2 covers the 1-2 and 2-1 beads that make
-    /// up most merges.
+    /// grows with the square of the span; on mac-dev, 3 scores 0.867 strict F1 all
+    /// combined, 2 scores 0.860 at half the cost.
     pub embed_span: usize,
 }
 
@@ -172,7 +172,7 @@ impl Default for AlignConfig {
             model_free: Weights::model_free(),
             embedded: Weights::embedded(),
             combined: Weights::combined(),
-            embed_span: 2,
+            embed_span: 3,
         }
     }
 }

@@ -259,3 +259,67 @@ fn folders_pair_files_by_stem_use_trans_files_and_report_orphans() {
     let gold = parse_beads(&std::fs::read_to_string(f("gold.align")).unwrap()).unwrap();
     assert_eq!(got, gold);
 }
+
+#[test]
+fn an_english_source_aligns_as_the_mirror_of_the_chinese_one() {
+    let forward = beads(&run(&[&f("zh.txt"), &f("en.txt"), "--lines", "-f", "ladder"]));
+    let reversed = beads(&run(&[&f("en.txt"), &f("zh.txt"), "--lines", "-f", "ladder"]));
+    let mirrored: Vec<Bead> = forward
+        .into_iter()
+        .map(|b| Bead {
+            src: b.tgt,
+            tgt: b.src,
+        })
+        .collect();
+    assert_eq!(reversed, mirrored);
+}
+
+#[test]
+fn an_unknown_embedding_model_is_a_clear_error() {
+    let out = run(&[&f("zh.txt"), &f("en.txt"), "--lines", "--embed=/no/such/model"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("/no/such/model") && err.contains("not an embedding model"),
+        "{err}"
+    );
+}
+
+#[test]
+fn embeddings_align_the_news_pair_and_a_rerun_reads_them_from_the_cache() {
+    let model = bitext::model::cache_dir().join("e5-small/e5-small-q4.bin");
+    if !model.is_file() {
+        eprintln!(
+            "SKIPPED: {} is not present (run scripts/fetch-models.sh)",
+            model.display()
+        );
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().display().to_string();
+    let align = || {
+        bitext()
+            .args(["-v", "align", &f("zh.txt"), &f("en.txt"), "--lines"])
+            .args([
+                "--src-trans",
+                &f("zh.trans"),
+                "--embed",
+                "--embed-cache",
+                &cache_dir,
+            ])
+            .args(["-f", "ladder"])
+            .output()
+            .expect("runs bitext")
+    };
+    let gold = parse_beads(&std::fs::read_to_string(f("gold.align")).unwrap()).unwrap();
+    let first = align();
+    assert_eq!(beads(&first), gold);
+    assert!(
+        stderr(&first).contains("0 texts from the cache"),
+        "{}",
+        stderr(&first)
+    );
+    let second = align();
+    assert_eq!(beads(&second), gold);
+    assert!(stderr(&second).contains(" 0 embedded"), "{}", stderr(&second));
+}

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Coordinate-descent tuning of `bitext align` weights on mac-dev (strict F1).
 
-usage: tune.py BITEXT_BINARY [--length-only] [--rounds N]
+usage: tune.py BITEXT_BINARY [--length-only] [--embed [MODEL]] [--rounds N]
 
 Runs `bitext align --src-dir zh --tgt-dir en --lines --format ladder` (MT from the
 `.trans` files) or, with --length-only, one pair at a time without translations, and
-scores with `bitext eval align` (Vecalign's score.py). Prints every improvement and the best flags at the end.
+scores with `bitext eval align` (Vecalign's score.py). --embed adds the embedding term
+(vectors come from the embedding cache after the first run, so sweeps are cheap).
+Prints every improvement and the best flags at the end.
 """
 import argparse
 import json
@@ -21,6 +23,8 @@ GRID = {
     "--overlap-weight": [0.0, 0.25, 0.5, 0.75, 1.0],
     "--neighbour-weight": [0.0, 0.2, 0.4],
     "--anchor-weight": [0.0, 0.05, 0.1, 0.2, 0.4],
+    "--embedding-weight": [0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0],
+    "--embed-margin": [0.0, 0.5, 0.8, 1.0, 1.2],
     "--skip-cost": [0.2, 0.4, 0.6, 0.8, 1.0, 1.5, 2.0],
     "--bead-cost": [-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3],
     "--merge-cost": [0.0, 0.02, 0.05, 0.1, 0.2],
@@ -30,7 +34,9 @@ GRID = {
 }
 
 
-def run(binary, flags, length_only):
+def run(binary, flags, length_only, embed=None):
+    if embed:
+        flags = [f"--embed={embed}", *flags]
     with tempfile.TemporaryDirectory() as out:
         out = Path(out)
         if length_only:
@@ -51,22 +57,30 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("--length-only", action="store_true")
+    ap.add_argument("--embed", nargs="?", const="e5-small", help="add embeddings (default model e5-small)")
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--only", nargs="*", help="flags to tune (default: all)")
+    ap.add_argument("--only", default="", help="flags to tune, comma-separated without dashes, "
+                    "e.g. skip-cost,embed-margin (default: all)")
     ap.add_argument("--start", default="", help="flags to start from, e.g. '--skip-cost 0.2'")
     args = ap.parse_args()
-    grid = {k: v for k, v in GRID.items() if not args.only or k in args.only}
+    only = ["--" + name for name in args.only.split(",") if name]
+    grid = {k: v for k, v in GRID.items() if not only or k in only}
+    if not args.embed:
+        grid = {k: v for k, v in grid.items() if not k.startswith("--embed")}
+    if args.length_only:
+        grid = {k: v for k, v in grid.items() if k not in ("--lexical-weight", "--overlap-weight",
+                                                           "--neighbour-weight")}
     start = args.start.split()
-    current = {k: float(v) for k, v in zip(start[::2], start[1::2])}
+    current = dict(zip(start[::2], start[1::2]))
     flags = lambda d: [x for k, v in d.items() for x in (k, str(v))]
-    best = run(args.binary, flags(current), args.length_only)
+    best = run(args.binary, flags(current), args.length_only, args.embed)
     print(f"start: strict F1 {best:.4f}", flush=True)
     for _ in range(args.rounds):
         improved = False
         for name, values in grid.items():
             for v in values:
                 trial = dict(current, **{name: v})
-                f = run(args.binary, flags(trial), args.length_only)
+                f = run(args.binary, flags(trial), args.length_only, args.embed)
                 if f > best + 1e-9:
                     best, current, improved = f, trial, True
                     print(f"{best:.4f} {' '.join(flags(current))}", flush=True)

@@ -3,10 +3,11 @@
 
 use crate::align::filter::{Filters, Rejection};
 use crate::align::ladder::to_ladder;
-use crate::align::{align, AlignConfig, Alignment, Side, Weights};
+use crate::align::{align, align_embedded, AlignConfig, Alignment, Side, Weights};
 use crate::corpus::{write_corpus, Format, SentencePair};
+use crate::model::embed::{load_embedder, CachedEmbedder, SentenceEmbedder};
 use crate::text::{detect::detect, read::read_document, segment::split_sentences, Lang};
-use crate::translate::{load_engine, EngineKind, EngineOptions};
+use crate::translate::{load_engine, DeviceKind, EngineKind, EngineOptions};
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -72,6 +73,23 @@ pub struct Args {
     /// Model for --engine (a name from models/*.toml or a hub repo id).
     #[arg(long, requires = "engine")]
     pub model: Option<String>,
+    /// Add the cosine of multilingual sentence embeddings to the bead scores, with this
+    /// model (`--embed` alone: e5-small; or `--embed=labse`, a model directory or an
+    /// E5S1 file). Sentences and the concatenations merged beads need are embedded.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "e5-small")]
+    pub embed: Option<String>,
+    /// Folder of the embedding cache (vectors keyed by model fingerprint and text, so
+    /// reruns embed nothing twice); default: `embeddings/` in the bitext cache folder.
+    #[arg(long, requires = "embed")]
+    pub embed_cache: Option<PathBuf>,
+    /// Longest block of sentences embedded as one text; longer blocks add their
+    /// sentences' vectors. Bertalign embeds up to --max-bead minus 1; the cost grows
+    /// with the square of the span.
+    #[arg(long, requires = "embed", default_value_t = AlignConfig::default().embed_span)]
+    pub embed_span: usize,
+    /// Where the embedding model runs.
+    #[arg(long, value_enum, default_value_t = DeviceKind::Cpu)]
+    pub device: DeviceKind,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = OutputFormat::Tsv)]
     pub format: OutputFormat,
@@ -87,6 +105,29 @@ pub struct Args {
     /// Sentences the second-pass window reaches beyond the anchors.
     #[arg(long, default_value_t = AlignConfig::default().margin)]
     pub margin: usize,
+    /// Score weights and bead costs (defaults tuned on mac-dev).
+    #[command(flatten)]
+    pub weights: Box<WeightFlags>,
+    /// Corpus output: drop pairs scored below this.
+    #[arg(long)]
+    pub min_score: Option<f64>,
+    /// Corpus output: drop pairs whose length ratio, relative to their document's, is
+    /// above this or below its inverse (e.g. 2).
+    #[arg(long)]
+    pub max_length_ratio: Option<f64>,
+    /// Corpus output: drop pairs whose Chinese side is not mostly Han or whose English
+    /// side is not mostly Latin.
+    #[arg(long)]
+    pub script_check: bool,
+    /// Corpus output: drop exact duplicate pairs.
+    #[arg(long)]
+    pub dedup: bool,
+}
+
+/// Flags that override the tuned score weights and bead costs, whichever set applies
+/// (model-free, MT, embeddings, or all combined).
+#[derive(Debug, clap::Args)]
+pub struct WeightFlags {
     /// Weight of the Gale-Church length log-probability.
     #[arg(long)]
     pub length_weight: Option<f64>,
@@ -104,6 +145,13 @@ pub struct Args {
     /// Weight of the anchor agreement (numbers, Latin names, quotes, question marks).
     #[arg(long)]
     pub anchor_weight: Option<f64>,
+    /// Weight of the embedding cosine (with --embed).
+    #[arg(long)]
+    pub embedding_weight: Option<f64>,
+    /// Share of the mean embedding cosine with the sentences around a bead subtracted
+    /// from its own (Bertalign's margin; with --embed).
+    #[arg(long)]
+    pub embed_margin: Option<f64>,
     /// Cost of leaving a sentence unaligned.
     #[arg(long, allow_negative_numbers = true)]
     pub skip_cost: Option<f64>,
@@ -123,20 +171,6 @@ pub struct Args {
     /// Gale-Church variance s² of the length model.
     #[arg(long)]
     pub variance: Option<f64>,
-    /// Corpus output: drop pairs scored below this.
-    #[arg(long)]
-    pub min_score: Option<f64>,
-    /// Corpus output: drop pairs whose length ratio, relative to their document's, is
-    /// above this or below its inverse (e.g. 2).
-    #[arg(long)]
-    pub max_length_ratio: Option<f64>,
-    /// Corpus output: drop pairs whose Chinese side is not mostly Han or whose English
-    /// side is not mostly Latin.
-    #[arg(long)]
-    pub script_check: bool,
-    /// Corpus output: drop exact duplicate pairs.
-    #[arg(long)]
-    pub dedup: bool,
 }
 
 /// One side of a document pair, read and segmented.
@@ -176,12 +210,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         _ => bail!("give SRC and TGT, or --src-dir and --tgt-dir"),
     };
     let jobs = translate_missing(&args, jobs)?;
+    let embedder = load_cached_embedder(&args)?;
     let results: Vec<Result<Aligned, String>> = jobs
         .into_par_iter()
         .map(|job| {
             let src = side(&job.src);
             let tgt = side(&job.tgt);
-            match align(&src, &tgt, &config) {
+            let aligned = match &embedder {
+                Some(e) => align_embedded(&src, &tgt, &config, e),
+                None => align(&src, &tgt, &config),
+            };
+            match aligned {
                 Ok(alignment) => {
                     let ratio = length_ratio(&job);
                     Ok(Aligned {
@@ -214,25 +253,53 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             a.alignment.unaligned_tgt(),
         );
     }
+    if let Some(e) = &embedder {
+        let stats = e.stats();
+        tracing::info!(
+            "embeddings: {} texts from the cache, {} embedded (cache {})",
+            stats.hits,
+            stats.embedded,
+            e.dir().display()
+        );
+    }
     write_output(&args, &done)?;
     Ok(super::exit_code(failed))
 }
 
+/// The `--embed` model behind its on-disk cache, or `None` without `--embed`.
+fn load_cached_embedder(args: &Args) -> anyhow::Result<Option<CachedEmbedder>> {
+    let Some(spec) = &args.embed else {
+        return Ok(None);
+    };
+    let device = args.device.open()?;
+    let model = load_embedder(spec, &device)?;
+    let dir = args
+        .embed_cache
+        .clone()
+        .unwrap_or_else(|| crate::model::cache_dir().join("embeddings"));
+    let cached = CachedEmbedder::open(model, &dir)?;
+    tracing::info!("embedding with {spec} ({})", cached.fingerprint());
+    Ok(Some(cached))
+}
+
 /// The tuned weights (with and without a translation), with the flags given applied.
 fn config(args: &Args) -> AlignConfig {
+    let flags = &args.weights;
     let apply = |mut w: Weights| {
         let set = |field: &mut f64, flag: Option<f64>| *field = flag.unwrap_or(*field);
-        set(&mut w.length, args.length_weight);
-        set(&mut w.lexical, args.lexical_weight);
-        set(&mut w.overlap, args.overlap_weight);
-        set(&mut w.neighbours, args.neighbour_weight);
-        set(&mut w.anchors, args.anchor_weight);
-        set(&mut w.skip, args.skip_cost);
-        set(&mut w.bead, args.bead_cost);
-        set(&mut w.fragment, args.fragment_cost);
-        set(&mut w.merge, args.merge_cost);
-        set(&mut w.crossing, args.crossing_cost);
-        set(&mut w.variance, args.variance);
+        set(&mut w.length, flags.length_weight);
+        set(&mut w.lexical, flags.lexical_weight);
+        set(&mut w.overlap, flags.overlap_weight);
+        set(&mut w.neighbours, flags.neighbour_weight);
+        set(&mut w.anchors, flags.anchor_weight);
+        set(&mut w.embedding, flags.embedding_weight);
+        set(&mut w.embed_margin, flags.embed_margin);
+        set(&mut w.skip, flags.skip_cost);
+        set(&mut w.bead, flags.bead_cost);
+        set(&mut w.fragment, flags.fragment_cost);
+        set(&mut w.merge, flags.merge_cost);
+        set(&mut w.crossing, flags.crossing_cost);
+        set(&mut w.variance, flags.variance);
         w
     };
     let defaults = AlignConfig::default();
@@ -242,6 +309,9 @@ fn config(args: &Args) -> AlignConfig {
         margin: args.margin,
         weights: apply(defaults.weights.clone()),
         model_free: apply(defaults.model_free.clone()),
+        embedded: apply(defaults.embedded.clone()),
+        combined: apply(defaults.combined.clone()),
+        embed_span: args.embed_span,
         ..defaults
     }
 }

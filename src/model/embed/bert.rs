@@ -1,10 +1,12 @@
 //! A BERT sentence encoder: tokenize, batch by length, encode, pool, normalise.
 
+use super::cache::hex;
 use super::SentenceEmbedder;
 use anyhow::{Context, Result};
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::{Linear, Module};
 use candle_transformers::models::bert::BertModel;
+use sha2::{Digest, Sha256};
 use tokenizers::Tokenizer;
 
 /// How token vectors become one sentence vector (sentence-transformers' `1_Pooling`).
@@ -32,10 +34,12 @@ pub struct BertEmbedder {
     pad_id: u32,
     dim: usize,
     device: Device,
+    fingerprint: String,
 }
 
 impl BertEmbedder {
     /// Assembles an embedder; `dim` is the length of the vectors it returns.
+    /// The fingerprint is computed from `files` (weights, tokenizer), the pooling and the prefix.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         model: BertModel,
@@ -46,8 +50,16 @@ impl BertEmbedder {
         pad_id: u32,
         dim: usize,
         device: Device,
+        files: &[&[u8]],
     ) -> Self {
+        let mut hasher = Sha256::new();
+        for bytes in files {
+            hasher.update(Sha256::digest(bytes));
+        }
+        hasher.update(format!("{pooling:?}\0{prefix}\0{}", dense.is_some()));
+        let fingerprint = format!("{}-{}", hex(&hasher.finalize()[..8]), dim);
         Self {
+            fingerprint,
             model,
             tokenizer,
             pooling,
@@ -104,6 +116,10 @@ impl BertEmbedder {
 impl SentenceEmbedder for BertEmbedder {
     fn dim(&self) -> usize {
         self.dim
+    }
+
+    fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
     }
 
     fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {

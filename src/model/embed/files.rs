@@ -82,6 +82,7 @@ fn load_container(file: &Path, device: &Device) -> Result<Box<dyn SentenceEmbedd
     let tokenizer = load_tokenizer(&tokenizer_file, container.config.max_position_embeddings)?;
     let dim = container.config.hidden_size;
     let pad = container.config.pad_token_id as u32;
+    let tokenizer_bytes = read_bytes(&tokenizer_file)?;
     Ok(Box::new(BertEmbedder::new(
         model,
         tokenizer,
@@ -91,6 +92,7 @@ fn load_container(file: &Path, device: &Device) -> Result<Box<dyn SentenceEmbedd
         pad,
         dim,
         device.clone(),
+        &[&bytes, &tokenizer_bytes],
     )))
 }
 
@@ -177,6 +179,18 @@ fn load_dir(dir: &Path, prefix: &str, device: &Device) -> Result<BertEmbedder> {
     let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
     let model = BertModel::load(vb, &config)?;
     let tokenizer = load_tokenizer(&dir.join("tokenizer.json"), config.max_position_embeddings)?;
+    let files = [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "2_Dense/model.safetensors",
+    ]
+    .iter()
+    .map(|name| dir.join(name))
+    .filter(|p| p.is_file())
+    .map(|p| read_bytes(&p))
+    .collect::<Result<Vec<_>>>()?;
+    let files: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
     Ok(BertEmbedder::new(
         model,
         tokenizer,
@@ -186,6 +200,7 @@ fn load_dir(dir: &Path, prefix: &str, device: &Device) -> Result<BertEmbedder> {
         config.pad_token_id as u32,
         dim,
         device.clone(),
+        &files,
     ))
 }
 
@@ -239,6 +254,10 @@ fn load_tokenizer(file: &Path, max_len: usize) -> Result<Tokenizer> {
         .map_err(anyhow::Error::msg)?;
     tokenizer.with_padding(None);
     Ok(tokenizer)
+}
+
+fn read_bytes(file: &Path) -> Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T> {

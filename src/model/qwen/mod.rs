@@ -93,6 +93,11 @@ fn cached_offline_copy(manifest: &Manifest) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Index of the normal prompt in [`QwenEngine`]'s prompts.
+const NORMAL: usize = 0;
+/// Index of the stricter retry prompt.
+const STRICT: usize = 1;
+
 /// A loaded Qwen2 model with its tokenizer and the prompt for one direction.
 pub struct QwenEngine {
     model: Qwen2,
@@ -185,6 +190,7 @@ impl QwenEngine {
     /// every forward pass runs one step of each unfinished answer. Returns the raw text of
     /// each answer and whether it ran into the length cap instead of ending.
     fn answers(&mut self, prompt: usize, sources: &[Vec<u32>]) -> Result<Vec<(String, bool)>> {
+        // `prompt` indexes `self.prompts`: NORMAL or STRICT.
         let prompt = &self.prompts[prompt];
         let (a, b) = self.length_cap;
         let caps: Vec<usize> = sources
@@ -276,14 +282,14 @@ impl QwenEngine {
             let defect = prompt::defect(&text, source, to).or(capped.then_some(Defect::LengthCap));
             (text, defect)
         };
-        for (&i, answer) in todo.iter().zip(self.answers(0, &ids)?) {
+        for (&i, answer) in todo.iter().zip(self.answers(NORMAL, &ids)?) {
             results[i] = judge(answer, sources[i]);
         }
         let retry: Vec<usize> = (0..todo.len())
             .filter(|&j| results[todo[j]].1.is_some())
             .collect();
         let retry_ids: Vec<Vec<u32>> = retry.iter().map(|&j| ids[j].clone()).collect();
-        let second = self.answers(1, &retry_ids)?;
+        let second = self.answers(STRICT, &retry_ids)?;
         for (&j, answer) in retry.iter().zip(second) {
             let i = todo[j];
             let (text, again) = judge(answer, sources[i]);

@@ -6,7 +6,7 @@ mod common;
 
 use bitext::align::{align, align_embedded, AlignConfig, Side};
 use bitext::eval::align_score::{parse_beads, score_documents, AlignScores, Bead};
-use bitext::model::embed::{load_embedder, CachedEmbedder, SentenceEmbedder};
+use bitext::model::embed::{CachedEmbedder, SentenceEmbedder};
 use bitext::text::{segment::split_sentences, Lang};
 use std::path::Path;
 
@@ -309,15 +309,7 @@ fn synthetic_wmt21_news_documents_hold_their_strict_f1() {
 /// e5-small from the model cache behind the default embedding cache (so a second run
 /// embeds nothing), or `None` with a visible notice when the model is not cached.
 fn cached_e5() -> Option<CachedEmbedder> {
-    let file = bitext::model::cache_dir().join("e5-small/e5-small-q4.bin");
-    if !file.is_file() {
-        eprintln!(
-            "SKIPPED: {} is not present (run scripts/fetch-models.sh)",
-            file.display()
-        );
-        return None;
-    }
-    let model = load_embedder("e5-small", &candle_core::Device::Cpu).expect("the cached e5-small loads");
+    let model = common::cached_e5()?;
     let cache = bitext::model::cache_dir().join("embeddings");
     Some(CachedEmbedder::open(model, &cache).expect("the embedding cache opens"))
 }

@@ -3,21 +3,7 @@
 
 mod common;
 
-use bitext::model::embed::{load_embedder, SentenceEmbedder};
-use candle_core::Device;
-
-/// The e5-small embedder from the bitext cache, or `None` with a visible notice.
-fn cached_e5() -> Option<Box<dyn SentenceEmbedder>> {
-    let file = bitext::model::cache_dir().join("e5-small/e5-small-q4.bin");
-    if !file.is_file() {
-        eprintln!(
-            "SKIPPED: {} is not present (run scripts/fetch-models.sh)",
-            file.display()
-        );
-        return None;
-    }
-    Some(load_embedder("e5-small", &Device::Cpu).expect("the cached e5-small loads"))
-}
+use common::cached_e5;
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()

@@ -27,3 +27,17 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn bitext() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_bitext"))
 }
+
+/// The e5-small embedder from the bitext model cache, or `None` with a visible notice.
+pub fn cached_e5() -> Option<Box<dyn bitext::model::embed::SentenceEmbedder>> {
+    let file = bitext::model::cache_dir().join("e5-small/e5-small-q4.bin");
+    if !file.is_file() {
+        eprintln!(
+            "SKIPPED: {} is not present (run scripts/fetch-models.sh)",
+            file.display()
+        );
+        return None;
+    }
+    let model = bitext::model::embed::load_embedder("e5-small", &candle_core::Device::Cpu);
+    Some(model.expect("the cached e5-small loads"))
+}

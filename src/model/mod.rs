@@ -22,4 +22,5 @@ pub mod embed;
 pub mod hub;
 pub mod manifest;
 pub mod marian;
+pub mod quantized;
 pub mod qwen;

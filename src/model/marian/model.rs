@@ -8,17 +8,18 @@
 //! cache is written in place, and the linear layers can be quantized (opt-in).
 
 use super::config::Config;
-use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use crate::model::quantized::QuantizedLinear;
+use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{DType, Device, Module, Tensor, D};
 use candle_nn::{layer_norm, linear, Activation, LayerNorm, Linear, VarBuilder};
 
 /// A linear layer `x·Wᵀ + b`: f32 (or f16/bf16) weights as loaded, or quantized weights
-/// whose matmul quantizes the activations on the fly (candle's QMatMul, as llama.cpp).
+/// whose matmul quantizes the activations on the fly (as llama.cpp).
 #[derive(Debug, Clone)]
 enum Projection {
     Dense(Linear),
     Quantized {
-        weight: QMatMul,
+        weight: QuantizedLinear,
         bias: Option<Tensor>,
         /// Zero columns added to reach a whole number of quantization blocks; the
         /// input gets as many zeros, so the product is unchanged.
@@ -38,7 +39,7 @@ impl Projection {
             let pad = weight.dim(1)?.next_multiple_of(dtype.block_size()) - weight.dim(1)?;
             let weight = weight.pad_with_zeros(1, 0, pad)?;
             *self = Projection::Quantized {
-                weight: QMatMul::from_qtensor(QTensor::quantize(&weight, dtype)?)?,
+                weight: QuantizedLinear::new(QTensor::quantize(&weight, dtype)?)?,
                 bias: dense.bias().cloned(),
                 pad,
             };

@@ -2,9 +2,10 @@
 //! with the key/value cache held outside the model: a [`KvCache`] is a cheap value that can
 //! be cloned after a shared prompt prefix and reused for every sentence that follows it.
 
+use crate::model::quantized::QuantizedLinear;
 use anyhow::{Context, Result};
 use candle_core::quantized::ggml_file::qtensor_from_ggml;
-use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
+use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
 use candle_core::{DType, Device, Module, Tensor, D};
 use std::io::{Read, Seek};
 
@@ -92,8 +93,8 @@ struct Weights<'a, R> {
 }
 
 impl<R: Read + Seek> Weights<'_, R> {
-    fn linear(&mut self, name: &str) -> Result<Linear> {
-        Ok(Linear(QMatMul::from_qtensor(self.qtensor(name)?)?))
+    fn linear(&mut self, name: &str) -> Result<QuantizedLinear> {
+        QuantizedLinear::new(self.qtensor(name)?).with_context(|| format!("cannot load tensor {name}"))
     }
 
     fn dense(&mut self, name: &str) -> Result<Tensor> {
@@ -176,29 +177,14 @@ impl Rope {
     }
 }
 
-/// A quantized linear layer that never multiplies a single row alone: candle picks a
-/// different kernel for one row than for several with some weight types (Q6_K), so a lone
-/// row is doubled. Every row then gets the same numbers whatever else is in its batch, and
-/// a sentence translates the same alone or batched.
-struct Linear(QMatMul);
-
-impl Module for Linear {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        if x.dim(0)? == 1 {
-            return self.0.forward(&Tensor::cat(&[x, x], 0)?)?.narrow(0, 0, 1);
-        }
-        self.0.forward(x)
-    }
-}
-
 struct Attention {
-    q: Linear,
-    k: Linear,
-    v: Linear,
+    q: QuantizedLinear,
+    k: QuantizedLinear,
+    v: QuantizedLinear,
     q_bias: Tensor,
     k_bias: Tensor,
     v_bias: Tensor,
-    o: Linear,
+    o: QuantizedLinear,
     heads: usize,
     kv_heads: usize,
     head_dim: usize,
@@ -264,9 +250,9 @@ impl Attention {
 }
 
 struct Mlp {
-    gate: Linear,
-    up: Linear,
-    down: Linear,
+    gate: QuantizedLinear,
+    up: QuantizedLinear,
+    down: QuantizedLinear,
 }
 
 impl Module for Mlp {
@@ -290,7 +276,7 @@ pub struct Qwen2 {
     embeddings: Tensor,
     blocks: Vec<Block>,
     norm: Tensor,
-    lm_head: Linear,
+    lm_head: QuantizedLinear,
     rope: Rope,
     device: Device,
 }

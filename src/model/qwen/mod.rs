@@ -154,21 +154,24 @@ impl QwenEngine {
                 path.display()
             );
         }
+        // Into English, Han tokens are ruled out from the first answer on: small models
+        // otherwise leave words untranslated, and each such answer cost a retry.
+        let banned = match opts.to {
+            Lang::En => Some(han_mask(&tokenizer, model.vocab_size(), &device)?),
+            Lang::Zh => None, // names and units stay in Latin script
+        };
         let prompts = [
-            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, false), None)?,
             prepare(
                 &model,
                 &tokenizer,
-                Prompt::new(opts.from, opts.to, true),
-                match opts.to {
-                    Lang::En => Some(han_mask(&tokenizer, model.vocab_size(), &device)?),
-                    Lang::Zh => None, // names and units stay in Latin script
-                },
+                Prompt::new(opts.from, opts.to, false),
+                banned.clone(),
             )?,
+            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, true), banned)?,
         ];
         Ok(QwenEngine {
             signature: format!(
-                "qwen:{}|greedy|cap={}x+{}|prompt=v1|retry=strict",
+                "qwen:{}|greedy|cap={}x+{}|prompt=v2|retry=strict",
                 path.file_name().unwrap_or_default().to_string_lossy(),
                 opts.length_cap.0,
                 opts.length_cap.1
@@ -336,7 +339,7 @@ fn prepare(
     })
 }
 
-/// The mask that keeps Chinese out of an English retry: every token that decodes to a Han
+/// The mask that keeps Chinese out of an English answer: every token that decodes to a Han
 /// character, or to part of a multi-byte character (from which Han could be spelled), is
 /// ruled out. Small models otherwise leave words untranslated ("the global价值链").
 fn han_mask(tokenizer: &Tokenizer, vocab: usize, device: &candle_core::Device) -> Result<Tensor> {

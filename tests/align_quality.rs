@@ -277,10 +277,10 @@ fn gold_of_a_constructed_document_follows_merges_deletions_and_insertions() {
     assert_eq!(got, want);
 }
 
-/// Measured with the default weights. Issue 6 targets 0.97; the remaining errors are
-/// mostly a deleted sentence next to an inserted one (paired as an unrelated 1-1 bead)
-/// and headlines merged into the sentence after them.
-const SYNTHETIC_STRICT_F1: f64 = 0.960;
+/// Measured with the default weights (issue 6 targets 0.97): 0.960 before skips got
+/// cheaper in close translations. The remaining misses are mostly 0-1 and 1-0 beads: an
+/// inserted sentence merged into its neighbour's bead, or paired with a deleted one.
+const SYNTHETIC_STRICT_F1: f64 = 0.973;
 
 #[test]
 fn synthetic_wmt21_news_documents_hold_their_strict_f1() {

@@ -152,7 +152,8 @@ pub struct WeightFlags {
     /// from its own (Bertalign's margin; with --embed).
     #[arg(long)]
     pub embed_margin: Option<f64>,
-    /// Cost of leaving a sentence unaligned.
+    /// Cost of leaving a sentence unaligned (down to half of it in close translations,
+    /// where the first pass anchors nearly every sentence).
     #[arg(long, allow_negative_numbers = true)]
     pub skip_cost: Option<f64>,
     /// Cost of every bead that pairs sentences (negative favours merged beads).

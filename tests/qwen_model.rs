@@ -11,12 +11,25 @@ use bitext::text::Lang;
 use candle_core::quantized::gguf_file;
 use candle_core::Device;
 use qwen_common::qwen_gguf;
+use tokenizers::Tokenizer;
 
 fn open() -> Option<(gguf_file::Content, std::fs::File)> {
     let path = qwen_gguf()?;
     let mut file = std::fs::File::open(&path).unwrap();
     let content = gguf_file::Content::read(&mut file).unwrap();
     Some((content, file))
+}
+
+/// The cached GGUF's tokenizer, its model, and the en→zh prompt's prefix run through it.
+fn model_after_prefix() -> Option<(Tokenizer, Qwen2, Prompt, Vec<u32>, KvCache)> {
+    let (content, mut file) = open()?;
+    let tok = tokenizer::from_gguf(&content).unwrap();
+    let model = Qwen2::from_gguf(&content, &mut file, &Device::Cpu).unwrap();
+    let prompt = Prompt::new(Lang::En, Lang::Zh, false);
+    let prefix_ids = encode(&tok, &prompt.prefix).unwrap();
+    let mut prefix = KvCache::default();
+    model.forward(&prefix_ids, &mut prefix).unwrap();
+    Some((tok, model, prompt, prefix_ids, prefix))
 }
 
 #[test]
@@ -65,13 +78,9 @@ fn prompt_split_at_the_sentence_tokenizes_like_the_whole_prompt() {
 
 #[test]
 fn continuing_from_a_prefix_snapshot_matches_running_the_whole_prompt() {
-    let Some((content, mut file)) = open() else { return };
-    let tok = tokenizer::from_gguf(&content).unwrap();
-    let model = Qwen2::from_gguf(&content, &mut file, &Device::Cpu).unwrap();
-    let prompt = Prompt::new(Lang::En, Lang::Zh, false);
-    let prefix_ids = encode(&tok, &prompt.prefix).unwrap();
-    let mut prefix = KvCache::default();
-    model.forward(&prefix_ids, &mut prefix).unwrap();
+    let Some((tok, model, prompt, prefix_ids, prefix)) = model_after_prefix() else {
+        return;
+    };
     assert_eq!(prefix.len(), prefix_ids.len());
 
     for sentence in [
@@ -139,14 +148,9 @@ fn q5_0_weights_become_q8_0_without_changing_a_value() {
 
 #[test]
 fn sentences_run_together_get_the_numbers_they_get_alone() {
-    let Some((content, mut file)) = open() else { return };
-    let tok = tokenizer::from_gguf(&content).unwrap();
-    let model = Qwen2::from_gguf(&content, &mut file, &Device::Cpu).unwrap();
-    let prompt = Prompt::new(Lang::En, Lang::Zh, false);
-    let mut prefix = KvCache::default();
-    model
-        .forward(&encode(&tok, &prompt.prefix).unwrap(), &mut prefix)
-        .unwrap();
+    let Some((tok, model, prompt, _, prefix)) = model_after_prefix() else {
+        return;
+    };
     let inputs: Vec<Vec<u32>> = [
         "The museum received 8,000 visitors.",
         "Electric vehicle sales doubled in the first quarter, the ministry said on Tuesday.",

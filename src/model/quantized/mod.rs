@@ -1,0 +1,249 @@
+//! Linear layers over GGUF-quantized weights.
+//!
+//! candle's products of quantized weights (`QMatMul`) lose time where a model spends
+//! most of it: the Q8_0 path converts both block scales from f16 on every call and
+//! reloads each weight block for every activation row, and the repacked Q4_K/Q6_K tiles
+//! keep their partial sums in memory while they also keep the original weights, so both
+//! copies stay resident. [`QuantizedLinear`] holds each of these weight types once, in its
+//! own layout ([`q8_0`], [`q4k`], [`q6k`]), and multiplies several weight rows by several
+//! activation rows per pass with the partial sums in registers. Every output is still
+//! summed exactly as candle's AVX2 kernel sums it (same integer sums, same fused
+//! multiply-adds in the same order), so the results are bit-for-bit candle's. Other weight
+//! types, shapes candle does not tile, and CPUs without AVX2 and FMA use `QMatMul`.
+
+mod q4k;
+mod q6k;
+mod q8_0;
+mod q8k;
+
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
+use std::sync::Arc;
+
+/// A linear layer without bias, `x·Wᵀ`, over quantized weights `W` (out, in).
+#[derive(Clone)]
+pub struct QuantizedLinear(Kind);
+
+#[derive(Clone)]
+enum Kind {
+    Packed(Arc<dyn Packed>),
+    Candle(QMatMul),
+}
+
+/// Weights held in one of our layouts, with the kernel that multiplies them.
+trait Packed: Send + Sync {
+    /// The weight type, for names and debug output.
+    fn dtype(&self) -> GgmlDType;
+    /// Output features (weight rows).
+    fn rows(&self) -> usize;
+    /// Input features (weight columns).
+    fn width(&self) -> usize;
+    /// `out[r·rows + c] = x_r · w_c` for each contiguous activation row `x_r` of `x`.
+    fn multiply(&self, x: &[f32], out: &mut [f32]) -> Result<()>;
+}
+
+impl QuantizedLinear {
+    /// Wraps quantized weights of shape (out, in).
+    pub fn new(weights: QTensor) -> Result<Self> {
+        if weights.device().is_cpu() && avx2_available() {
+            let (rows, width) = weights.shape().dims2()?;
+            // Q4_K/Q6_K: only the shapes candle multiplies with its tiles (whole tiles of
+            // 16 rows), so every shape keeps candle's numbers.
+            let tiled = rows % 16 == 0;
+            let packed: Option<Arc<dyn Packed>> = match weights.dtype() {
+                GgmlDType::Q8_0 => Some(Arc::new(q8_0::Q8_0Rows::from_blocks(
+                    &weights.data()?,
+                    rows,
+                    width,
+                )?)),
+                GgmlDType::Q4K if tiled => Some(Arc::new(q4k::Q4KTiles::from_blocks(
+                    &weights.data()?,
+                    rows,
+                    width,
+                )?)),
+                GgmlDType::Q6K if tiled => Some(Arc::new(q6k::Q6KTiles::from_blocks(
+                    &weights.data()?,
+                    rows,
+                    width,
+                )?)),
+                _ => None,
+            };
+            if let Some(packed) = packed {
+                return Ok(Self(Kind::Packed(packed)));
+            }
+        }
+        Ok(Self(Kind::Candle(QMatMul::from_qtensor(weights)?)))
+    }
+}
+
+impl std::fmt::Debug for QuantizedLinear {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Kind::Packed(w) => write!(f, "QuantizedLinear({:?} {}×{})", w.dtype(), w.rows(), w.width()),
+            Kind::Candle(w) => write!(f, "QuantizedLinear({w:?})"),
+        }
+    }
+}
+
+impl Module for QuantizedLinear {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        match &self.0 {
+            Kind::Packed(weights) => x.contiguous()?.apply_op1_no_bwd(&Product(weights.as_ref())),
+            // candle picks another kernel for a single row than for several with some
+            // weight types; doubling a lone row gives every row the same numbers whatever
+            // else is in its batch.
+            Kind::Candle(weights) if x.dim(0)? == 1 => {
+                weights.forward(&Tensor::cat(&[x, x], 0)?)?.narrow(0, 0, 1)
+            }
+            Kind::Candle(weights) => weights.forward(x),
+        }
+    }
+}
+
+/// `x·Wᵀ` as a candle op over packed weights.
+struct Product<'a>(&'a dyn Packed);
+
+impl CustomOp1 for Product<'_> {
+    fn name(&self) -> &'static str {
+        "quantized-linear"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let weights = self.0;
+        let (CpuStorage::F32(x), Some((start, end))) = (storage, layout.contiguous_offsets()) else {
+            candle_core::bail!("quantized-linear: expects contiguous f32 input");
+        };
+        let mut dims = layout.shape().dims().to_vec();
+        match dims.last_mut() {
+            Some(last) if *last == weights.width() => *last = weights.rows(),
+            _ => candle_core::bail!(
+                "quantized-linear: input {:?} is not (.., {})",
+                layout.shape(),
+                weights.width()
+            ),
+        }
+        let x = &x[start..end];
+        let mut out = vec![0f32; x.len() / weights.width() * weights.rows()];
+        weights.multiply(x, &mut out)?;
+        Ok((CpuStorage::F32(out), Shape::from(dims)))
+    }
+}
+
+/// Whether this CPU runs our kernels (candle's own AVX2 kernels need the same).
+fn avx2_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// A row-major output matrix that workers fill in disjoint pieces.
+#[derive(Clone, Copy)]
+struct SharedOut {
+    addr: usize,
+    columns: usize,
+}
+
+impl SharedOut {
+    fn new(out: &mut [f32], columns: usize) -> Self {
+        SharedOut {
+            addr: out.as_mut_ptr() as usize,
+            columns,
+        }
+    }
+
+    /// Writes `values` at (row, col..).
+    ///
+    /// # Safety
+    /// The span lies inside the matrix and no other worker writes it.
+    unsafe fn store(self, row: usize, col: usize, values: &[f32]) {
+        let dst = (self.addr as *mut f32).add(row * self.columns + col);
+        std::ptr::copy_nonoverlapping(values.as_ptr(), dst, values.len());
+    }
+}
+
+/// Runs `work` on each of `units` column units, spread over the thread pool candle's own
+/// matmuls use; a worker takes whole units, so each weight tile is read once per call.
+fn for_each_unit(units: usize, work: impl Fn(usize) + Sync) {
+    candle_core::utils::barrier_pool().execute_chunked(units, |range| range.for_each(&work));
+}
+
+/// Reads an f16 stored little-endian as f32.
+fn f16_at(bytes: &[u8], at: usize) -> f32 {
+    half::f16::from_le_bytes([bytes[at], bytes[at + 1]]).to_f32()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    /// Random-looking but fixed weights and activations.
+    fn tensor(rows: usize, cols: usize, seed: f32) -> Tensor {
+        let values: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i as f32 * 0.7548 + seed).sin() * 43758.547).fract() * 2.0 - 1.0)
+            .collect();
+        Tensor::from_vec(values, (rows, cols), &Device::Cpu).unwrap()
+    }
+
+    /// candle's product with its batch kernel: a lone row is doubled, as
+    /// `QuantizedLinear` does for the types it leaves to candle.
+    fn candles_product(weights: &QMatMul, x: &Tensor) -> Vec<Vec<f32>> {
+        let doubled = Tensor::cat(&[x, x], 0).unwrap();
+        let rows = x.dim(0).unwrap();
+        weights
+            .forward(&doubled)
+            .unwrap()
+            .narrow(0, 0, rows)
+            .unwrap()
+            .to_vec2()
+            .unwrap()
+    }
+
+    #[test]
+    fn products_are_bit_for_bit_candles() {
+        // Whole and odd block counts; weight and activation rows that leave tile remainders.
+        let shapes = [
+            (GgmlDType::Q8_0, &[(4, 32), (7, 96), (64, 896), (130, 160)][..]),
+            (GgmlDType::Q4K, &[(16, 256), (48, 768), (32, 1536)][..]),
+            (GgmlDType::Q6K, &[(16, 256), (48, 768), (32, 1536)][..]),
+        ];
+        for (dtype, shapes) in shapes {
+            for &(out, width) in shapes {
+                let quantize = || QTensor::quantize(&tensor(out, width, 1.0), dtype).unwrap();
+                let candle = QMatMul::from_qtensor(quantize()).unwrap();
+                let ours = QuantizedLinear::new(quantize()).unwrap();
+                assert!(
+                    matches!(ours.0, Kind::Packed(_)),
+                    "{dtype:?} {out}×{width} not packed"
+                );
+                for rows in [1, 2, 3, 17] {
+                    let x = tensor(rows, width, 2.0 + rows as f32);
+                    let expected = candles_product(&candle, &x);
+                    let got = ours.forward(&x).unwrap().to_vec2::<f32>().unwrap();
+                    assert_eq!(got, expected, "{dtype:?}: {rows} × {width} by {out} × {width}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_gets_the_same_numbers_alone_as_in_a_batch() {
+        // Q4_K with 8 rows is left to candle (not a whole 16-row tile).
+        for (dtype, rows) in [
+            (GgmlDType::Q8_0, 8),
+            (GgmlDType::Q6K, 16),
+            (GgmlDType::Q4K, 16),
+            (GgmlDType::Q4K, 8),
+        ] {
+            let weights = QTensor::quantize(&tensor(rows, 256, 3.0), dtype).unwrap();
+            let linear = QuantizedLinear::new(weights).unwrap();
+            let batch = tensor(3, 256, 4.0);
+            let together = linear.forward(&batch).unwrap().to_vec2::<f32>().unwrap();
+            for (r, row) in together.iter().enumerate() {
+                let alone = linear.forward(&batch.narrow(0, r, 1).unwrap()).unwrap();
+                assert_eq!(&alone.to_vec2::<f32>().unwrap()[0], row, "{dtype:?} row {r}");
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@
 
 mod qwen_common;
 
-use bitext::model::qwen::prompt::{clean_output, defect, Defect, Prompt};
+use bitext::model::qwen::prompt::{clean_output, defect, latin_without_han, Defect, Prompt};
 use bitext::text::Lang;
 
 /// `source \t raw answer \t expected`, with `\n` written as the two characters `\n`.
@@ -111,4 +111,14 @@ fn the_prompt_asks_for_simplified_chinese_and_opens_the_assistant_turn() {
     let strict = Prompt::new(Lang::Zh, Lang::En, true);
     assert!(strict.prefix.contains("Simplified Chinese text into English"));
     assert_ne!(strict.prefix, Prompt::new(Lang::Zh, Lang::En, false).prefix);
+}
+
+/// The first tokens of an answer into Chinese decide whether it is abandoned early.
+#[test]
+fn an_answer_into_chinese_that_opens_in_english_is_given_up() {
+    // Real 0.5B first answers (WMT21 en-zh segments 2 and 1).
+    assert!(latin_without_han("Dominic Raab has defended the Government's"));
+    assert!(!latin_without_han("Dominic Raab: 政府不能"));
+    // Numbers and punctuation alone say nothing yet.
+    assert!(!latin_without_han("(2020) - 25%"));
 }

@@ -97,6 +97,11 @@ fn cached_offline_copy(manifest: &Manifest) -> Option<PathBuf> {
 const NORMAL: usize = 0;
 /// Index of the stricter retry prompt.
 const STRICT: usize = 1;
+/// Into Chinese, a first answer whose first this many tokens hold Latin letters but no Han
+/// character is abandoned there and retried: it is a copy of the source or an English
+/// rewording, which the script check would reject anyway (on the first 200 WMT21 segments
+/// the answers that passed had at most 4 words before their first Han character).
+const HAN_DEADLINE: usize = 8;
 
 /// A loaded Qwen2 model with its tokenizer and the prompt for one direction.
 pub struct QwenEngine {
@@ -120,6 +125,19 @@ struct PreparedPrompt {
     suffix: Vec<u32>,
     /// Additive logit mask (0 or -inf per token) that rules tokens out, if any.
     banned: Option<Tensor>,
+    /// Abandon an answer without Han after [`HAN_DEADLINE`] tokens.
+    han_deadline: bool,
+}
+
+/// How an answer ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ending {
+    /// With a stop token.
+    Stopped,
+    /// At the length cap, without ending (usually a loop).
+    Capped,
+    /// At [`HAN_DEADLINE`], with no Han character in it.
+    Abandoned,
 }
 
 impl QwenEngine {
@@ -160,7 +178,7 @@ impl QwenEngine {
             Lang::En => Some(han_mask(&tokenizer, model.vocab_size(), &device)?),
             Lang::Zh => None, // names and units stay in Latin script
         };
-        let prompts = [
+        let mut prompts = [
             prepare(
                 &model,
                 &tokenizer,
@@ -169,9 +187,11 @@ impl QwenEngine {
             )?,
             prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, true), banned)?,
         ];
+        // Only first answers: a retry's answer is kept even when it fails, so it runs out.
+        prompts[NORMAL].han_deadline = opts.to == Lang::Zh;
         Ok(QwenEngine {
             signature: format!(
-                "qwen:{}|greedy|cap={}x+{}|prompt=v2|retry=strict",
+                "qwen:{}|greedy|cap={}x+{}|prompt=v2|retry=strict|han-deadline={HAN_DEADLINE}",
                 path.file_name().unwrap_or_default().to_string_lossy(),
                 opts.length_cap.0,
                 opts.length_cap.1
@@ -191,8 +211,8 @@ impl QwenEngine {
 
     /// Greedy answers to the prompt around each of `sources` (token ids), decoded together:
     /// every forward pass runs one step of each unfinished answer. Returns the raw text of
-    /// each answer and whether it ran into the length cap instead of ending.
-    fn answers(&mut self, prompt: usize, sources: &[Vec<u32>]) -> Result<Vec<(String, bool)>> {
+    /// each answer and how it ended.
+    fn answers(&mut self, prompt: usize, sources: &[Vec<u32>]) -> Result<Vec<(String, Ending)>> {
         // `prompt` indexes `self.prompts`: NORMAL or STRICT.
         let prompt = &self.prompts[prompt];
         let (a, b) = self.length_cap;
@@ -210,6 +230,7 @@ impl QwenEngine {
             .collect();
         let mut active: Vec<bool> = caps.iter().map(|&cap| cap > 0).collect();
         let mut outs: Vec<Vec<u32>> = vec![Vec::new(); sources.len()];
+        let mut endings = vec![Ending::Stopped; sources.len()];
         self.stats.input_tokens += pending.iter().map(Vec::len).sum::<usize>();
         while active.contains(&true) {
             let mut steps: Vec<Step> = caches
@@ -237,22 +258,33 @@ impl QwenEngine {
                 }
                 outs[i].push(token);
                 pending[i] = vec![token];
-                active[i] = outs[i].len() < caps[i];
+                if outs[i].len() >= caps[i] {
+                    active[i] = false;
+                    endings[i] = Ending::Capped;
+                } else if prompt.han_deadline && outs[i].len() == HAN_DEADLINE
+                    && prompt::latin_without_han(&self.decode(&outs[i])?) {
+                    active[i] = false;
+                    endings[i] = Ending::Abandoned;
+                }
             }
         }
         self.stats.output_tokens += outs.iter().map(Vec::len).sum::<usize>();
         outs.iter()
-            .zip(&caps)
-            .map(|(out, &cap)| {
-                let answer = self
-                    .tokenizer
-                    .decode(out, true)
-                    .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))?;
-                tracing::debug!("qwen raw answer: {answer:?}");
-                Ok((answer, out.len() >= cap))
+            .zip(endings)
+            .map(|(out, ending)| {
+                let answer = self.decode(out)?;
+                tracing::debug!("qwen raw answer ({ending:?}): {answer:?}");
+                Ok((answer, ending))
             })
             .collect()
     }
+
+    fn decode(&self, tokens: &[u32]) -> Result<String> {
+        self.tokenizer
+            .decode(tokens, true)
+            .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))
+    }
+
 
     /// Translates `sentences` in length-sorted batches of `--batch-size`. Each translation
     /// comes with the defect its answer kept after the retry, if any.
@@ -280,9 +312,13 @@ impl QwenEngine {
             .collect::<Result<Vec<_>>>()?;
         let mut results: Vec<(String, Option<Defect>)> = vec![(String::new(), None); sources.len()];
         let to = self.to;
-        let judge = |(answer, capped): (String, bool), source: &str| {
+        let judge = |(answer, ending): (String, Ending), source: &str| {
             let text = prompt::clean_output(&answer, source);
-            let defect = prompt::defect(&text, source, to).or(capped.then_some(Defect::LengthCap));
+            let defect = match ending {
+                Ending::Abandoned => Some(Defect::WrongScript),
+                Ending::Capped => prompt::defect(&text, source, to).or(Some(Defect::LengthCap)),
+                Ending::Stopped => prompt::defect(&text, source, to),
+            };
             (text, defect)
         };
         for (&i, answer) in todo.iter().zip(self.answers(NORMAL, &ids)?) {
@@ -336,6 +372,7 @@ fn prepare(
         prefix,
         suffix: encode(tokenizer, &prompt.suffix)?,
         banned,
+        han_deadline: false,
     })
 }
 

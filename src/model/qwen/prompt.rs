@@ -192,6 +192,12 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     None
 }
 
+/// True for the start of an answer into Chinese that is not going to be one: Latin
+/// letters and no Han character (a copy of the source or an English rewording).
+pub fn latin_without_han(start: &str) -> bool {
+    start.chars().any(|c| c.is_ascii_alphabetic()) && !start.chars().any(is_han)
+}
+
 /// True for CJK unified ideographs (the Han characters of Chinese text).
 pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)

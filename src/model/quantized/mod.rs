@@ -5,19 +5,26 @@
 //! reloads each weight block for every activation row, and the repacked Q4_K/Q6_K tiles
 //! keep their partial sums in memory while they also keep the original weights, so both
 //! copies stay resident. [`QuantizedLinear`] holds each of these weight types once, in its
-//! own layout ([`q8_0`], [`q4k`], [`q6k`]), and multiplies several weight rows by several
+//! own layout ([`q8_0`], [`tiles`] of [`q4k`] and [`q6k`]), and multiplies several weight rows by several
 //! activation rows per pass with the partial sums in registers. Every output is still
 //! summed exactly as candle's AVX2 kernel sums it (same integer sums, same fused
 //! multiply-adds in the same order), so the results are bit-for-bit candle's. Other weight
 //! types, shapes candle does not tile, and CPUs without AVX2 and FMA use `QMatMul`.
 
+// The K-quant tiles are AVX2 code throughout.
+#[cfg(target_arch = "x86_64")]
 mod q4k;
+#[cfg(target_arch = "x86_64")]
 mod q6k;
 mod q8_0;
+#[cfg(target_arch = "x86_64")]
 mod q8k;
+#[cfg(target_arch = "x86_64")]
+mod tiles;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
+use q8_0::Q8_0Rows;
 use std::sync::Arc;
 
 /// A linear layer without bias, `x·Wᵀ`, over quantized weights `W` (out, in).
@@ -49,23 +56,17 @@ impl QuantizedLinear {
             let (rows, width) = weights.shape().dims2()?;
             // Q4_K/Q6_K: only the shapes candle multiplies with its tiles (whole tiles of
             // 16 rows), so every shape keeps candle's numbers.
-            let tiled = rows % 16 == 0;
+            let bytes = || weights.data();
             let packed: Option<Arc<dyn Packed>> = match weights.dtype() {
-                GgmlDType::Q8_0 => Some(Arc::new(q8_0::Q8_0Rows::from_blocks(
-                    &weights.data()?,
-                    rows,
-                    width,
-                )?)),
-                GgmlDType::Q4K if tiled => Some(Arc::new(q4k::Q4KTiles::from_blocks(
-                    &weights.data()?,
-                    rows,
-                    width,
-                )?)),
-                GgmlDType::Q6K if tiled => Some(Arc::new(q6k::Q6KTiles::from_blocks(
-                    &weights.data()?,
-                    rows,
-                    width,
-                )?)),
+                GgmlDType::Q8_0 => Some(Arc::new(Q8_0Rows::from_blocks(&bytes()?, rows, width)?)),
+                #[cfg(target_arch = "x86_64")]
+                GgmlDType::Q4K if rows % 16 == 0 => Some(Arc::new(
+                    tiles::Tiled::<q4k::Q4KTile>::from_blocks(&bytes()?, rows, width)?,
+                )),
+                #[cfg(target_arch = "x86_64")]
+                GgmlDType::Q6K if rows % 16 == 0 => Some(Arc::new(
+                    tiles::Tiled::<q6k::Q6KTile>::from_blocks(&bytes()?, rows, width)?,
+                )),
                 _ => None,
             };
             if let Some(packed) = packed {

@@ -261,8 +261,10 @@ impl QwenEngine {
                 if outs[i].len() >= caps[i] {
                     active[i] = false;
                     endings[i] = Ending::Capped;
-                } else if prompt.han_deadline && outs[i].len() == HAN_DEADLINE
-                    && prompt::latin_without_han(&self.decode(&outs[i])?) {
+                } else if prompt.han_deadline
+                    && outs[i].len() == HAN_DEADLINE
+                    && prompt::latin_without_han(&self.decode(&outs[i])?)
+                {
                     active[i] = false;
                     endings[i] = Ending::Abandoned;
                 }
@@ -284,7 +286,6 @@ impl QwenEngine {
             .decode(tokens, true)
             .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))
     }
-
 
     /// Translates `sentences` in length-sorted batches of `--batch-size`. Each translation
     /// comes with the defect its answer kept after the retry, if any.

@@ -111,6 +111,8 @@ pub struct QwenEngine {
     to: Lang,
     /// The normal prompt and the stricter one used for a retry.
     prompts: [PreparedPrompt; 2],
+    /// Additive logit mask (0 or -inf per token) that rules tokens out, if any.
+    banned: Option<Tensor>,
     stop: Vec<u32>,
     length_cap: (f32, usize),
     max_new_tokens: Option<usize>,
@@ -123,10 +125,6 @@ pub struct QwenEngine {
 struct PreparedPrompt {
     prefix: KvCache,
     suffix: Vec<u32>,
-    /// Additive logit mask (0 or -inf per token) that rules tokens out, if any.
-    banned: Option<Tensor>,
-    /// Abandon an answer without Han after [`HAN_DEADLINE`] tokens.
-    han_deadline: bool,
 }
 
 /// How an answer ended.
@@ -178,17 +176,10 @@ impl QwenEngine {
             Lang::En => Some(han_mask(&tokenizer, model.vocab_size(), &device)?),
             Lang::Zh => None, // names and units stay in Latin script
         };
-        let mut prompts = [
-            prepare(
-                &model,
-                &tokenizer,
-                Prompt::new(opts.from, opts.to, false),
-                banned.clone(),
-            )?,
-            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, true), banned)?,
+        let prompts = [
+            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, false))?,
+            prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, true))?,
         ];
-        // Only first answers: a retry's answer is kept even when it fails, so it runs out.
-        prompts[NORMAL].han_deadline = opts.to == Lang::Zh;
         Ok(QwenEngine {
             signature: format!(
                 "qwen:{}|greedy|cap={}x+{}|prompt=v2|retry=strict|han-deadline={HAN_DEADLINE}",
@@ -201,84 +192,13 @@ impl QwenEngine {
             from: opts.from,
             to: opts.to,
             prompts,
+            banned,
             stop,
             length_cap: opts.length_cap,
             max_new_tokens: opts.max_new_tokens,
             batch: (opts.batch_size.max(1), opts.max_batch_tokens),
             stats: EngineStats::default(),
         })
-    }
-
-    /// Greedy answers to the prompt around each of `sources` (token ids), decoded together:
-    /// every forward pass runs one step of each unfinished answer. Returns the raw text of
-    /// each answer and how it ended.
-    fn answers(&mut self, prompt: usize, sources: &[Vec<u32>]) -> Result<Vec<(String, Ending)>> {
-        // `prompt` indexes `self.prompts`: NORMAL or STRICT.
-        let prompt = &self.prompts[prompt];
-        let (a, b) = self.length_cap;
-        let caps: Vec<usize> = sources
-            .iter()
-            .map(|ids| {
-                let cap = (a * ids.len() as f32).ceil() as usize + b;
-                self.max_new_tokens.map_or(cap, |max| cap.min(max))
-            })
-            .collect();
-        let mut caches = vec![prompt.prefix.clone(); sources.len()];
-        let mut pending: Vec<Vec<u32>> = sources
-            .iter()
-            .map(|ids| ids.iter().chain(&prompt.suffix).copied().collect())
-            .collect();
-        let mut active: Vec<bool> = caps.iter().map(|&cap| cap > 0).collect();
-        let mut outs: Vec<Vec<u32>> = vec![Vec::new(); sources.len()];
-        let mut endings = vec![Ending::Stopped; sources.len()];
-        self.stats.input_tokens += pending.iter().map(Vec::len).sum::<usize>();
-        while active.contains(&true) {
-            let mut steps: Vec<Step> = caches
-                .iter_mut()
-                .zip(&pending)
-                .zip(&active)
-                .filter(|(_, &on)| on)
-                .map(|((cache, tokens), _)| Step { tokens, cache })
-                .collect();
-            let mut logits = self.model.forward_batch(&mut steps)?;
-            if let Some(mask) = &prompt.banned {
-                logits = logits.broadcast_add(mask)?;
-            }
-            let next = logits.argmax(candle_core::D::Minus1)?.to_vec1::<u32>()?;
-            let rows = active
-                .iter()
-                .enumerate()
-                .filter(|(_, &on)| on)
-                .map(|(i, _)| i)
-                .collect::<Vec<_>>();
-            for (i, token) in rows.into_iter().zip(next) {
-                if self.stop.contains(&token) {
-                    active[i] = false;
-                    continue;
-                }
-                outs[i].push(token);
-                pending[i] = vec![token];
-                if outs[i].len() >= caps[i] {
-                    active[i] = false;
-                    endings[i] = Ending::Capped;
-                } else if prompt.han_deadline
-                    && outs[i].len() == HAN_DEADLINE
-                    && prompt::latin_without_han(&self.decode(&outs[i])?)
-                {
-                    active[i] = false;
-                    endings[i] = Ending::Abandoned;
-                }
-            }
-        }
-        self.stats.output_tokens += outs.iter().map(Vec::len).sum::<usize>();
-        outs.iter()
-            .zip(endings)
-            .map(|(out, ending)| {
-                let answer = self.decode(out)?;
-                tracing::debug!("qwen raw answer ({ending:?}): {answer:?}");
-                Ok((answer, ending))
-            })
-            .collect()
     }
 
     fn decode(&self, tokens: &[u32]) -> Result<String> {
@@ -301,79 +221,152 @@ impl QwenEngine {
         Ok(results)
     }
 
-    /// Translates `sentences` together: the normal prompt, then, for the answers that are
-    /// empty, in the wrong script, a copy of the source or cut off by the length cap, once
-    /// the strict prompt.
+    /// Translates `sentences` together, decoded greedily: every forward pass runs one step
+    /// of each unfinished answer. An answer that is empty, in the wrong script, a copy of
+    /// the source or cut off by the length cap is judged as soon as it ends and its sentence
+    /// starts again at once with the strict prompt, in the same passes as the others: a
+    /// row's numbers do not depend on its neighbours, so the translations are those of
+    /// running the retries on their own afterwards.
     fn translate_batch(&mut self, sentences: &[String]) -> Result<Vec<(String, Option<Defect>)>> {
         let sources: Vec<&str> = sentences.iter().map(|s| s.trim()).collect();
-        let todo: Vec<usize> = (0..sources.len()).filter(|&i| !sources[i].is_empty()).collect();
-        let ids = todo
-            .iter()
-            .map(|&i| encode(&self.tokenizer, sources[i]))
-            .collect::<Result<Vec<_>>>()?;
         let mut results: Vec<(String, Option<Defect>)> = vec![(String::new(), None); sources.len()];
-        let to = self.to;
-        let judge = |(answer, ending): (String, Ending), source: &str| {
-            let text = prompt::clean_output(&answer, source);
-            let defect = match ending {
-                Ending::Abandoned => Some(Defect::WrongScript),
-                Ending::Capped => prompt::defect(&text, source, to).or(Some(Defect::LengthCap)),
-                Ending::Stopped => prompt::defect(&text, source, to),
-            };
-            (text, defect)
-        };
-        for (&i, answer) in todo.iter().zip(self.answers(NORMAL, &ids)?) {
-            results[i] = judge(answer, sources[i]);
+        let mut rows = Vec::new();
+        for (i, source) in sources.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+            let ids = encode(&self.tokenizer, source)?;
+            let (a, b) = self.length_cap;
+            let cap = (a * ids.len() as f32).ceil() as usize + b;
+            let cap = self.max_new_tokens.map_or(cap, |max| cap.min(max));
+            if cap == 0 {
+                results[i].1 = Some(Defect::Empty);
+                continue;
+            }
+            let row = Answer::start(i, ids, cap, NORMAL, &self.prompts[NORMAL]);
+            self.stats.input_tokens += row.pending.len();
+            rows.push(row);
         }
-        let retry: Vec<usize> = (0..todo.len())
-            .filter(|&j| results[todo[j]].1.is_some())
-            .collect();
-        let retry_ids: Vec<Vec<u32>> = retry.iter().map(|&j| ids[j].clone()).collect();
-        let second = self.answers(STRICT, &retry_ids)?;
-        for (&j, answer) in retry.iter().zip(second) {
-            let i = todo[j];
-            let (text, again) = judge(answer, sources[i]);
-            if let (Some(again), Some(problem)) = (again, results[i].1) {
-                tracing::warn!(
-                    "qwen: no acceptable translation ({problem:?}, then {again:?}) for: {}",
-                    sources[i]
-                );
-                // An empty answer is worse than a wrong one: corpus filters can still judge it.
-                if again != Defect::Empty {
-                    results[i] = (text, Some(again));
+        self.stats.sentences += rows.len();
+        while rows.iter().any(|r| r.ending.is_none()) {
+            let mut steps: Vec<Step> = rows
+                .iter_mut()
+                .filter(|r| r.ending.is_none())
+                .map(|r| Step {
+                    tokens: &r.pending,
+                    cache: &mut r.cache,
+                })
+                .collect();
+            let mut logits = self.model.forward_batch(&mut steps)?;
+            if let Some(mask) = &self.banned {
+                logits = logits.broadcast_add(mask)?;
+            }
+            let next = logits.argmax(candle_core::D::Minus1)?.to_vec1::<u32>()?;
+            let running = rows.iter_mut().filter(|r| r.ending.is_none());
+            for (row, token) in running.zip(next) {
+                if self.stop.contains(&token) {
+                    row.ending = Some(Ending::Stopped);
+                } else {
+                    row.out.push(token);
+                    row.pending = vec![token];
+                    if row.out.len() >= row.cap {
+                        row.ending = Some(Ending::Capped);
+                    } else if row.prompt == NORMAL
+                        && self.to == Lang::Zh
+                        && row.out.len() == HAN_DEADLINE
+                        && prompt::latin_without_han(&self.decode(&row.out)?)
+                    {
+                        row.ending = Some(Ending::Abandoned);
+                    }
                 }
-            } else {
-                results[i] = (text, None);
+                let Some(ending) = row.ending else { continue };
+                self.stats.output_tokens += row.out.len();
+                let answer = self.decode(&row.out)?;
+                tracing::debug!("qwen raw answer ({ending:?}): {answer:?}");
+                let source = sources[row.sentence];
+                let (text, defect) = self.judge(&answer, ending, source);
+                let result = &mut results[row.sentence];
+                match (row.prompt, defect, result.1) {
+                    (NORMAL, Some(_), _) => {
+                        *result = (text, defect);
+                        *row = Answer::start(
+                            row.sentence,
+                            std::mem::take(&mut row.ids),
+                            row.cap,
+                            STRICT,
+                            &self.prompts[STRICT],
+                        );
+                        self.stats.input_tokens += row.pending.len();
+                        self.stats.retried += 1;
+                    }
+                    (_, Some(again), Some(problem)) => {
+                        tracing::warn!(
+                            "qwen: no acceptable translation ({problem:?}, then {again:?}) for: {source}"
+                        );
+                        // An empty answer is worse than a wrong one: corpus filters can still judge it.
+                        if again != Defect::Empty {
+                            *result = (text, Some(again));
+                        }
+                    }
+                    _ => *result = (text, None),
+                }
             }
         }
-        self.stats.sentences += todo.len();
-        self.stats.retried += retry.len();
-        self.stats.flagged += todo.iter().filter(|&&i| results[i].1.is_some()).count();
+        self.stats.flagged += results.iter().filter(|r| r.1.is_some()).count();
         Ok(results)
+    }
+
+    /// The cleaned-up text of an answer to `source` and what is wrong with it, if anything.
+    fn judge(&self, answer: &str, ending: Ending, source: &str) -> (String, Option<Defect>) {
+        let text = prompt::clean_output(answer, source);
+        let defect = match ending {
+            Ending::Abandoned => Some(Defect::WrongScript),
+            Ending::Capped => prompt::defect(&text, source, self.to).or(Some(Defect::LengthCap)),
+            Ending::Stopped => prompt::defect(&text, source, self.to),
+        };
+        (text, defect)
+    }
+}
+
+/// One sentence's answer being decoded.
+struct Answer {
+    /// Index of the sentence in its batch.
+    sentence: usize,
+    /// The sentence's tokens.
+    ids: Vec<u32>,
+    /// The most tokens the answer may have.
+    cap: usize,
+    /// Index of the prompt it answers: NORMAL or STRICT.
+    prompt: usize,
+    cache: KvCache,
+    /// Tokens to run next: the sentence and prompt suffix, then the last answer token.
+    pending: Vec<u32>,
+    out: Vec<u32>,
+    /// How it ended; `None` while it runs.
+    ending: Option<Ending>,
+}
+
+impl Answer {
+    /// Starts answering sentence `sentence` (`ids`) from `prompt`'s prepared prefix.
+    fn start(sentence: usize, ids: Vec<u32>, cap: usize, index: usize, prompt: &PreparedPrompt) -> Self {
+        Answer {
+            sentence,
+            pending: ids.iter().chain(&prompt.suffix).copied().collect(),
+            ids,
+            cap,
+            prompt: index,
+            cache: prompt.prefix.clone(),
+            out: Vec::new(),
+            ending: None,
+        }
     }
 }
 
 /// Runs the prefix of `prompt` through the model and tokenizes its suffix.
-fn prepare(
-    model: &Qwen2,
-    tokenizer: &Tokenizer,
-    prompt: Prompt,
-    banned: Option<Tensor>,
-) -> Result<PreparedPrompt> {
+fn prepare(model: &Qwen2, tokenizer: &Tokenizer, prompt: Prompt) -> Result<PreparedPrompt> {
     let mut prefix = KvCache::default();
     let ids = encode(tokenizer, &prompt.prefix)?;
-    let logits = model.forward(&ids, &mut prefix)?;
-    if let Some(mask) = &banned {
-        anyhow::ensure!(
-            mask.dims() == logits.dims(),
-            "token mask and logits differ in size"
-        );
-    }
+    model.forward(&ids, &mut prefix)?;
     Ok(PreparedPrompt {
         prefix,
         suffix: encode(tokenizer, &prompt.suffix)?,
-        banned,
-        han_deadline: false,
     })
 }
 

@@ -6,12 +6,12 @@ ChatML prompt (bitext's, from src/model/qwen/prompt.rs), greedy, one answer capp
 2 x source tokens + 10, 2 threads; each engine runs in its own process so that its peak
 RSS is its own. The hypotheses are scored with sacreBLEU (BLEU, chrF).
 
-bitext batches sentences (--batch-size) and retries defective answers once with a
+bitext batches sentences (--batch-size, default 32 as in the CLI) and retries defective answers once with a
 stricter prompt; llama.cpp answers one sentence per request, reusing the KV cache of the
 shared prompt prefix (llama-cpp-python keeps the longest common prefix), with no retry.
 
 Usage: scripts/bench/qwen_llama.py --gguf FILE --pair en-zh [--n 200] [--threads 2]
-           [--bitext target/release/bitext] [--batch-size 16] [--out DIR]
+           [--bitext target/release/bitext] [--batch-size 32] [--out DIR]
 Prints one markdown table row per engine; writes hypotheses and JSON under --out.
 Needs a venv with llama-cpp-python (built as the README says) and sacrebleu.
 """
@@ -97,7 +97,7 @@ def main():
     ap.add_argument("--pair", required=True, choices=["en-zh", "zh-en"])
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--bitext", default=str(REPO / "target" / "release" / "bitext"))
     ap.add_argument("--engines", default="bitext,llama")
     ap.add_argument("--out", default="/tmp/qwen-llama")

@@ -10,7 +10,7 @@ pub mod tokenizer;
 
 use crate::model::manifest::{self, Manifest};
 use crate::text::Lang;
-use crate::translate::{batch, Engine, EngineOptions, EngineStats};
+use crate::translate::{Engine, EngineOptions, EngineStats};
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::gguf_file;
 use candle_core::Tensor;
@@ -207,48 +207,54 @@ impl QwenEngine {
             .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))
     }
 
-    /// Translates `sentences` in length-sorted batches of `--batch-size`. Each translation
-    /// comes with the defect its answer kept after the retry, if any.
+    /// Translates `sentences`, longest first, with up to `--batch-size` answers decoded
+    /// together (and at most `--max-batch-tokens` tokens in one pass): every forward pass
+    /// runs one step of each running answer, and a finished sentence's place goes to the
+    /// next one at once. An answer that is empty, in the wrong script, a copy of the source
+    /// or cut off by the length cap is judged as soon as it ends and its sentence starts
+    /// again at once with the strict prompt. A row's numbers do not depend on its
+    /// neighbours, so every translation is the one its sentence gets alone. Each comes with
+    /// the defect its answer kept after the retry, if any.
     pub fn translate_judged(&mut self, sentences: &[String]) -> Result<Vec<(String, Option<Defect>)>> {
-        let lengths: Vec<usize> = sentences.iter().map(|s| s.len()).collect();
-        let mut results = vec![(String::new(), None); sentences.len()];
-        for group in batch::by_length(&lengths, self.batch.0, self.batch.1) {
-            let batch: Vec<String> = group.iter().map(|&i| sentences[i].clone()).collect();
-            for (i, result) in group.into_iter().zip(self.translate_batch(&batch)?) {
-                results[i] = result;
-            }
-        }
-        Ok(results)
-    }
-
-    /// Translates `sentences` together, decoded greedily: every forward pass runs one step
-    /// of each unfinished answer. An answer that is empty, in the wrong script, a copy of
-    /// the source or cut off by the length cap is judged as soon as it ends and its sentence
-    /// starts again at once with the strict prompt, in the same passes as the others: a
-    /// row's numbers do not depend on its neighbours, so the translations are those of
-    /// running the retries on their own afterwards.
-    fn translate_batch(&mut self, sentences: &[String]) -> Result<Vec<(String, Option<Defect>)>> {
         let sources: Vec<&str> = sentences.iter().map(|s| s.trim()).collect();
         let mut results: Vec<(String, Option<Defect>)> = vec![(String::new(), None); sources.len()];
-        let mut rows = Vec::new();
-        for (i, source) in sources.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
-            let ids = encode(&self.tokenizer, source)?;
-            let (a, b) = self.length_cap;
-            let cap = (a * ids.len() as f32).ceil() as usize + b;
-            let cap = self.max_new_tokens.map_or(cap, |max| cap.min(max));
-            if cap == 0 {
-                results[i].1 = Some(Defect::Empty);
-                continue;
+        let mut ids = sources
+            .iter()
+            .map(|s| encode(&self.tokenizer, s))
+            .collect::<Result<Vec<_>>>()?;
+        let mut queue: Vec<usize> = (0..sources.len()).filter(|&i| !sources[i].is_empty()).collect();
+        // Popped from the end: longest first.
+        queue.sort_by_key(|&i| (ids[i].len(), std::cmp::Reverse(i)));
+        self.stats.sentences += queue.len();
+        let (max_rows, max_tokens) = self.batch;
+        let mut rows: Vec<Answer> = Vec::new();
+        loop {
+            rows.retain(|r| r.ending.is_none());
+            let mut tokens: usize = rows.iter().map(|r| r.pending.len()).sum();
+            while let Some(&i) = queue.last() {
+                let (a, b) = self.length_cap;
+                let cap = (a * ids[i].len() as f32).ceil() as usize + b;
+                let cap = self.max_new_tokens.map_or(cap, |max| cap.min(max));
+                let row = Answer::start(i, std::mem::take(&mut ids[i]), cap, NORMAL, &self.prompts[NORMAL]);
+                if cap == 0 {
+                    results[i].1 = Some(Defect::Empty);
+                } else if rows.is_empty()
+                    || (rows.len() < max_rows && tokens + row.pending.len() <= max_tokens)
+                {
+                    tokens += row.pending.len();
+                    self.stats.input_tokens += row.pending.len();
+                    rows.push(row);
+                } else {
+                    ids[i] = row.ids;
+                    break;
+                }
+                queue.pop();
             }
-            let row = Answer::start(i, ids, cap, NORMAL, &self.prompts[NORMAL]);
-            self.stats.input_tokens += row.pending.len();
-            rows.push(row);
-        }
-        self.stats.sentences += rows.len();
-        while rows.iter().any(|r| r.ending.is_none()) {
+            if rows.is_empty() {
+                break;
+            }
             let mut steps: Vec<Step> = rows
                 .iter_mut()
-                .filter(|r| r.ending.is_none())
                 .map(|r| Step {
                     tokens: &r.pending,
                     cache: &mut r.cache,
@@ -259,8 +265,7 @@ impl QwenEngine {
                 logits = logits.broadcast_add(mask)?;
             }
             let next = logits.argmax(candle_core::D::Minus1)?.to_vec1::<u32>()?;
-            let running = rows.iter_mut().filter(|r| r.ending.is_none());
-            for (row, token) in running.zip(next) {
+            for (row, token) in rows.iter_mut().zip(next) {
                 if self.stop.contains(&token) {
                     row.ending = Some(Ending::Stopped);
                 } else {

@@ -113,3 +113,31 @@ fn chinese_news_becomes_english_with_its_numbers() {
     );
     assert!(out[5].contains("2021") && out[5].contains("18"), "{}", out[5]);
 }
+
+/// Sentences decoded together, where answers end, are retried and give their place to the
+/// next sentence at different passes, come out exactly as they do one at a time, with the
+/// same token counts and retries.
+#[test]
+fn batching_leaves_every_translation_as_it_is_alone() {
+    let Some(gguf) = qwen_gguf() else { return };
+    let sources: Vec<String> = fixture_lines("qwen/news.en").into_iter().take(10).collect();
+    let run = |batch_size: usize| {
+        let mut opts = EngineOptions::new(EngineKind::Qwen, Lang::En, Lang::Zh);
+        opts.model_file = Some(gguf.clone());
+        opts.batch_size = batch_size;
+        let mut engine = load_engine(&opts).expect("the GGUF loads");
+        let out = engine.translate_checked(&sources).expect("translation runs");
+        let stats = engine.stats();
+        eprintln!("batch {batch_size}: {stats}");
+        (
+            out,
+            stats.input_tokens,
+            stats.output_tokens,
+            stats.retried,
+            stats.flagged,
+        )
+    };
+    let alone = run(1);
+    let together = run(4);
+    assert_eq!(together, alone);
+}

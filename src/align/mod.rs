@@ -56,7 +56,7 @@ pub struct Weights {
     /// How much of the mean embedding cosine with the sentences around the bead is
     /// subtracted from its own (Bertalign's margin; raw cosines carry a large offset).
     pub embed_margin: f64,
-    /// Cost of a sentence left unaligned (0-1 or 1-0 bead); halved in close
+    /// Cost of a sentence left unaligned (0-1 or 1-0 bead); lowered in close
     /// translations, where the first pass anchors nearly every sentence.
     pub skip: f64,
     /// Cost of every bead that pairs sentences (negative values favour merges).

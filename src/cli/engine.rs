@@ -29,11 +29,12 @@ pub struct EngineArgs {
     #[arg(long, default_value_t = 1)]
     pub beam: usize,
 
-    /// Most sentences per batch.
+    /// Most sentences per batch (qwen: most answers decoded at once).
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
 
-    /// Most padded source tokens per batch (sentences × longest sentence).
+    /// Most padded source tokens per batch (sentences × longest sentence; qwen: most
+    /// tokens run in one forward pass).
     #[arg(long, default_value_t = 4096)]
     pub max_batch_tokens: usize,
 

@@ -232,23 +232,27 @@ impl QwenEngine {
             rows.retain(|r| r.ending.is_none());
             let mut tokens: usize = rows.iter().map(|r| r.pending.len()).sum();
             while let Some(&i) = queue.last() {
-                let (a, b) = self.length_cap;
-                let cap = (a * ids[i].len() as f32).ceil() as usize + b;
-                let cap = self.max_new_tokens.map_or(cap, |max| cap.min(max));
-                let row = Answer::start(i, std::mem::take(&mut ids[i]), cap, NORMAL, &self.prompts[NORMAL]);
-                if cap == 0 {
-                    results[i].1 = Some(Defect::Empty);
-                } else if rows.is_empty()
-                    || (rows.len() < max_rows && tokens + row.pending.len() <= max_tokens)
-                {
-                    tokens += row.pending.len();
-                    self.stats.input_tokens += row.pending.len();
-                    rows.push(row);
-                } else {
-                    ids[i] = row.ids;
+                let need = ids[i].len() + self.prompts[NORMAL].suffix.len();
+                if !rows.is_empty() && (rows.len() >= max_rows || tokens + need > max_tokens) {
                     break;
                 }
                 queue.pop();
+                let (a, b) = self.length_cap;
+                let cap = (a * ids[i].len() as f32).ceil() as usize + b;
+                let cap = self.max_new_tokens.map_or(cap, |max| cap.min(max));
+                if cap == 0 {
+                    results[i].1 = Some(Defect::Empty);
+                    continue;
+                }
+                tokens += need;
+                self.stats.input_tokens += need;
+                rows.push(Answer::start(
+                    i,
+                    std::mem::take(&mut ids[i]),
+                    cap,
+                    NORMAL,
+                    &self.prompts[NORMAL],
+                ));
             }
             if rows.is_empty() {
                 break;
@@ -332,7 +336,7 @@ impl QwenEngine {
 
 /// One sentence's answer being decoded.
 struct Answer {
-    /// Index of the sentence in its batch.
+    /// Index of the sentence in the engine's input.
     sentence: usize,
     /// The sentence's tokens.
     ids: Vec<u32>,
@@ -349,7 +353,7 @@ struct Answer {
 }
 
 impl Answer {
-    /// Starts answering sentence `sentence` (`ids`) from `prompt`'s prepared prefix.
+    /// Starts answering sentence `sentence` (`ids`) from prompt `index`'s prepared prefix.
     fn start(sentence: usize, ids: Vec<u32>, cap: usize, index: usize, prompt: &PreparedPrompt) -> Self {
         Answer {
             sentence,

@@ -138,18 +138,27 @@ fn avx2_available() -> bool {
     false
 }
 
-/// A row-major output matrix that workers fill in disjoint pieces.
-#[derive(Clone, Copy)]
-struct SharedOut {
+/// A row-major matrix that workers fill in disjoint pieces.
+struct SharedOut<T> {
     addr: usize,
     columns: usize,
+    item: std::marker::PhantomData<T>,
 }
 
-impl SharedOut {
-    fn new(out: &mut [f32], columns: usize) -> Self {
+impl<T> Clone for SharedOut<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for SharedOut<T> {}
+
+impl<T: Copy + Send> SharedOut<T> {
+    fn new(out: &mut [T], columns: usize) -> Self {
         SharedOut {
             addr: out.as_mut_ptr() as usize,
             columns,
+            item: std::marker::PhantomData,
         }
     }
 
@@ -157,16 +166,40 @@ impl SharedOut {
     ///
     /// # Safety
     /// The span lies inside the matrix and no other worker writes it.
-    unsafe fn store(self, row: usize, col: usize, values: &[f32]) {
-        let dst = (self.addr as *mut f32).add(row * self.columns + col);
-        std::ptr::copy_nonoverlapping(values.as_ptr(), dst, values.len());
+    unsafe fn store(self, row: usize, col: usize, values: &[T]) {
+        std::ptr::copy_nonoverlapping(values.as_ptr(), self.at(row, col), values.len());
+    }
+
+    /// Row `row`, to fill.
+    ///
+    /// # Safety
+    /// The row lies inside the matrix and no other worker touches it.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn row(&self, row: usize) -> &mut [T] {
+        std::slice::from_raw_parts_mut(self.at(row, 0), self.columns)
+    }
+
+    unsafe fn at(self, row: usize, col: usize) -> *mut T {
+        (self.addr as *mut T).add(row * self.columns + col)
     }
 }
 
-/// Runs `work` on each of `units` column units, spread over the thread pool candle's own
-/// matmuls use; a worker takes whole units, so each weight tile is read once per call.
+/// Runs `work` on each of `units` units, spread over the thread pool candle's own
+/// matmuls use. Threads take one unit at a time from a shared cursor, so neither waits
+/// long for the other at the end (the pool's own chunks are 1/8 of a thread's share).
 fn for_each_unit(units: usize, work: impl Fn(usize) + Sync) {
-    candle_core::utils::barrier_pool().execute_chunked(units, |range| range.for_each(&work));
+    let pool = candle_core::utils::barrier_pool();
+    if units <= 1 || pool.n_workers() == 0 {
+        return (0..units).for_each(work);
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    pool.execute(|_| loop {
+        let unit = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if unit >= units {
+            break;
+        }
+        work(unit);
+    });
 }
 
 /// Reads an f16 stored little-endian as f32.

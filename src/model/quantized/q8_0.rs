@@ -29,12 +29,9 @@ impl Q8_0Rows {
             candle_core::bail!("Q8_0 data of {} bytes is not {rows} rows of {width}", bytes.len());
         }
         let blocks = bytes.len() / BLOCK_BYTES;
-        let mut scales = Vec::with_capacity(blocks);
-        let mut quants = Vec::with_capacity(blocks * BLOCK);
-        for block in bytes.chunks_exact(BLOCK_BYTES) {
-            scales.push(f16_at(block, 0));
-            quants.extend(block[2..].iter().map(|&q| q as i8));
-        }
+        let mut scales = vec![0.0; blocks];
+        let mut quants = vec![0; blocks * BLOCK];
+        unpack(bytes, &mut scales, &mut quants);
         Ok(Q8_0Rows {
             rows,
             width,
@@ -43,18 +40,50 @@ impl Q8_0Rows {
         })
     }
 
-    /// Quantizes rows of f32 activations with candle's own Q8_0 rounding.
-    fn quantize(x: &[f32], width: usize) -> Result<Self> {
-        let mut blocks = vec![BlockQ8_0::zeros(); x.len() / BLOCK];
-        BlockQ8_0::from_float(x, &mut blocks);
-        // SAFETY: BlockQ8_0 is repr(C), 34 bytes without padding (asserted above).
-        let bytes =
-            unsafe { std::slice::from_raw_parts(blocks.as_ptr().cast::<u8>(), blocks.len() * BLOCK_BYTES) };
-        Self::from_blocks(bytes, x.len() / width, width)
+    /// Quantizes rows of f32 activations with candle's own Q8_0 rounding, a row per unit
+    /// of work.
+    fn quantize(x: &[f32], width: usize) -> Self {
+        let rows = x.len() / width;
+        let per_row = width / BLOCK;
+        let mut scales = vec![0.0; rows * per_row];
+        let mut quants = vec![0; rows * width];
+        let (scales_out, quants_out) = (
+            SharedOut::new(&mut scales, per_row),
+            SharedOut::new(&mut quants, width),
+        );
+        for_each_unit(rows, |r| {
+            let mut blocks = vec![BlockQ8_0::zeros(); per_row];
+            BlockQ8_0::from_float(&x[r * width..(r + 1) * width], &mut blocks);
+            // SAFETY: BlockQ8_0 is repr(C), 34 bytes without padding (asserted above).
+            let bytes =
+                unsafe { std::slice::from_raw_parts(blocks.as_ptr().cast::<u8>(), per_row * BLOCK_BYTES) };
+            // SAFETY: row `r` is inside both matrices and only this unit writes it.
+            unsafe { unpack(bytes, scales_out.row(r), quants_out.row(r)) };
+        });
+        Q8_0Rows {
+            rows,
+            width,
+            scales,
+            quants,
+        }
     }
 
     fn blocks_per_row(&self) -> usize {
         self.width / BLOCK
+    }
+}
+
+/// Splits Q8_0 block bytes into f32 scales and the blocks' values.
+fn unpack(bytes: &[u8], scales: &mut [f32], quants: &mut [i8]) {
+    for ((block, scale), values) in bytes
+        .chunks_exact(BLOCK_BYTES)
+        .zip(scales)
+        .zip(quants.chunks_exact_mut(BLOCK))
+    {
+        *scale = f16_at(block, 0);
+        for (v, &q) in values.iter_mut().zip(&block[2..]) {
+            *v = q as i8;
+        }
     }
 }
 
@@ -72,7 +101,7 @@ impl Packed for Q8_0Rows {
     }
 
     fn multiply(&self, x: &[f32], out: &mut [f32]) -> Result<()> {
-        let x = Self::quantize(x, self.width)?;
+        let x = Self::quantize(x, self.width);
         // SAFETY: `Q8_0Rows` weights are only built when AVX2 and FMA are available.
         unsafe { avx2::multiply(self, &x, out) };
         Ok(())

@@ -105,12 +105,23 @@ fn the_prompt_asks_for_simplified_chinese_and_opens_the_assistant_turn() {
     let p = Prompt::new(Lang::En, Lang::Zh, false);
     assert!(p.prefix.starts_with("<|im_start|>system\n"));
     assert!(p.prefix.contains("English text into Simplified Chinese"));
+    // Into Chinese, the first try opens the answer with a label the clean-up strips.
     assert!(p
+        .render("Hi.")
+        .ends_with("Hi.<|im_end|>\n<|im_start|>assistant\n译文："));
+    assert_eq!(clean_output("译文：你好。", "Hi."), "你好。");
+    // The strict retry differs in wording and leaves the answer open.
+    let strict = Prompt::new(Lang::En, Lang::Zh, true);
+    assert_ne!(strict.prefix, p.prefix);
+    assert!(strict
         .render("Hi.")
         .ends_with("Hi.<|im_end|>\n<|im_start|>assistant\n"));
     let strict = Prompt::new(Lang::Zh, Lang::En, true);
     assert!(strict.prefix.contains("Simplified Chinese text into English"));
     assert_ne!(strict.prefix, Prompt::new(Lang::Zh, Lang::En, false).prefix);
+    assert!(Prompt::new(Lang::Zh, Lang::En, false)
+        .render("你好。")
+        .ends_with("你好。<|im_end|>\n<|im_start|>assistant\n"));
 }
 
 /// The first tokens of an answer into Chinese decide whether it is abandoned early.

@@ -97,10 +97,11 @@ fn cached_offline_copy(manifest: &Manifest) -> Option<PathBuf> {
 const NORMAL: usize = 0;
 /// Index of the stricter retry prompt.
 const STRICT: usize = 1;
-/// Into Chinese, a first answer whose first this many tokens hold Latin letters but no Han
-/// character is abandoned there and retried: it is a copy of the source or an English
-/// rewording, which the script check would reject anyway (on the first 200 WMT21 segments
-/// the answers that passed had at most 4 words before their first Han character).
+/// Into Chinese, an answer whose first this many tokens hold Latin letters but no Han
+/// character is abandoned there (and retried, if it was the first): it is a copy of the
+/// source or an English rewording, which the script check would reject anyway (on the
+/// first 200 WMT21 segments the answers that passed had at most 4 words before their first
+/// Han character).
 const HAN_DEADLINE: usize = 8;
 
 /// A loaded Qwen2 model with its tokenizer and the prompt for one direction.
@@ -182,7 +183,7 @@ impl QwenEngine {
         ];
         Ok(QwenEngine {
             signature: format!(
-                "qwen:{}|greedy|cap={}x+{}|prompt=v2|retry=strict|han-deadline={HAN_DEADLINE}",
+                "qwen:{}|greedy|cap={}x+{}|prompt=v3|retry=strict|han-deadline={HAN_DEADLINE}",
                 path.file_name().unwrap_or_default().to_string_lossy(),
                 opts.length_cap.0,
                 opts.length_cap.1
@@ -277,8 +278,7 @@ impl QwenEngine {
                     row.pending = vec![token];
                     if row.out.len() >= row.cap {
                         row.ending = Some(Ending::Capped);
-                    } else if row.prompt == NORMAL
-                        && self.to == Lang::Zh
+                    } else if self.to == Lang::Zh
                         && row.out.len() == HAN_DEADLINE
                         && prompt::latin_without_han(&self.decode(&row.out)?)
                     {
@@ -323,14 +323,21 @@ impl QwenEngine {
     }
 
     /// The cleaned-up text of an answer to `source` and what is wrong with it, if anything.
+    /// An abandoned answer stands for the source itself, which is what it was becoming
+    /// (or English close to it).
     fn judge(&self, answer: &str, ending: Ending, source: &str) -> (String, Option<Defect>) {
         let text = prompt::clean_output(answer, source);
-        let defect = match ending {
-            Ending::Abandoned => Some(Defect::WrongScript),
-            Ending::Capped => prompt::defect(&text, source, self.to).or(Some(Defect::LengthCap)),
-            Ending::Stopped => prompt::defect(&text, source, self.to),
-        };
-        (text, defect)
+        match ending {
+            Ending::Abandoned => (source.to_string(), Some(Defect::WrongScript)),
+            Ending::Capped => {
+                let defect = prompt::defect(&text, source, self.to).or(Some(Defect::LengthCap));
+                (text, defect)
+            }
+            Ending::Stopped => {
+                let defect = prompt::defect(&text, source, self.to);
+                (text, defect)
+            }
+        }
     }
 }
 

@@ -15,6 +15,13 @@ pub struct Prompt {
 /// End of the user turn and opening of the assistant's answer.
 const ASSISTANT: &str = "<|im_end|>\n<|im_start|>assistant\n";
 
+/// How the first answer into Chinese opens ("Translation:"), written into the prompt:
+/// a small model that has started a Chinese answer seldom copies the English source. On
+/// the first 48 WMT21 en→zh segments it halved the 0.5B model's retries (17 → 8). The
+/// strict retry goes without it, so that it differs from the first try in more than its
+/// wording.
+const ZH_ANSWER_OPENING: &str = "译文：";
+
 impl Prompt {
     /// The prompt for translating from `from` into `to`. `strict` is the wording of the
     /// retry after an answer that was not a translation.
@@ -38,7 +45,10 @@ impl Prompt {
                 "<|im_start|>system\nYou are a professional news translator.<|im_end|>\n\
                  <|im_start|>user\n{instruction}{strict_line}\n\n"
             ),
-            suffix: ASSISTANT.to_string(),
+            suffix: match (to, strict) {
+                (Lang::Zh, false) => format!("{ASSISTANT}{ZH_ANSWER_OPENING}"),
+                _ => ASSISTANT.to_string(),
+            },
         }
     }
 

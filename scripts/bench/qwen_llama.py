@@ -35,9 +35,11 @@ def prompt(src_lang, tgt_lang, sentence):
         f"Translate the following {NAMES[src_lang]} text into {NAMES[tgt_lang]}. "
         "Reply with the translation only."
     )
+    # Into Chinese the answer opens with a label (ZH_ANSWER_OPENING in prompt.rs).
+    opening = "译文：" if tgt_lang == "zh" else ""
     return (
         "<|im_start|>system\nYou are a professional news translator.<|im_end|>\n"
-        f"<|im_start|>user\n{instruction}\n\n{sentence}<|im_end|>\n<|im_start|>assistant\n"
+        f"<|im_start|>user\n{instruction}\n\n{sentence}<|im_end|>\n<|im_start|>assistant\n{opening}"
     )
 
 

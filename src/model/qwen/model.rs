@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use candle_core::quantized::ggml_file::qtensor_from_ggml;
 use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
 use candle_core::{DType, Device, Module, Tensor, D};
+use rayon::prelude::*;
 use std::io::{Read, Seek};
 
 /// Hyper-parameters read from the GGUF metadata (`qwen2.*` keys).
@@ -383,22 +384,27 @@ impl Qwen2 {
         for (i, block) in self.blocks.iter().enumerate() {
             let h = candle_nn::ops::rms_norm(&x, &block.attn_norm, eps)?;
             let (q, k, v) = block.attn.project(&h)?;
+            // Rows attend to their own caches only, so they run side by side: one row's
+            // attention is many small serial ops that would leave the other threads idle.
+            let rows = spans
+                .par_iter()
+                .zip(steps.par_iter())
+                .zip(masks.par_iter())
+                .map(|((&(row, seq, start), step), mask)| {
+                    let qkv = (
+                        q.narrow(0, row, seq)?,
+                        k.narrow(0, row, seq)?,
+                        v.narrow(0, row, seq)?,
+                    );
+                    block
+                        .attn
+                        .attend(qkv, &self.rope, step.cache.layers.get(i), start, mask.as_ref())
+                })
+                .collect::<Result<Vec<_>>>()?;
             let mut attended = Vec::with_capacity(steps.len());
-            for (s, &(row, seq, start)) in spans.iter().enumerate() {
-                let qkv = (
-                    q.narrow(0, row, seq)?,
-                    k.narrow(0, row, seq)?,
-                    v.narrow(0, row, seq)?,
-                );
-                let (y, kv) = block.attn.attend(
-                    qkv,
-                    &self.rope,
-                    steps[s].cache.layers.get(i),
-                    start,
-                    masks[s].as_ref(),
-                )?;
+            for ((y, kv), layer) in rows.into_iter().zip(layers.iter_mut()) {
                 attended.push(y);
-                layers[s].push(kv);
+                layer.push(kv);
             }
             let y = Tensor::cat(&attended, 0)?;
             x = (x + block.attn.o.forward(&y)?)?;

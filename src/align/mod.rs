@@ -56,6 +56,10 @@ pub struct Weights {
     /// How much of the mean embedding cosine with the sentences around the bead is
     /// subtracted from its own (Bertalign's margin; raw cosines carry a large offset).
     pub embed_margin: f64,
+    /// How much of Bertalign's length penalty scales the embedding score: the score is
+    /// multiplied by `1 - x + x·log2(1 + short/long)`, short and long being the bead's
+    /// two lengths on one scale (the target's divided by the document ratio).
+    pub embed_length_penalty: f64,
     /// Cost of a sentence left unaligned (0-1 or 1-0 bead); lowered in close
     /// translations, where the first pass anchors nearly every sentence.
     pub skip: f64,
@@ -124,6 +128,7 @@ impl Default for Weights {
             anchors: 0.05,
             embedding: 0.0,
             embed_margin: 0.0,
+            embed_length_penalty: 0.0,
             skip: 0.3,
             bead: 0.0,
             fragment: 0.2,
@@ -391,7 +396,9 @@ impl Scorer<'_> {
             }
         }
         if let Some(e) = &self.embedding {
-            s += w.embedding * e.score(src.clone(), tgt.clone(), w.embed_margin);
+            let penalty =
+                1.0 - w.embed_length_penalty + w.embed_length_penalty * self.length.length_penalty(ls, lt);
+            s += w.embedding * penalty * e.score(src.clone(), tgt.clone(), w.embed_margin);
         }
         s += w.anchors * f64::from(self.anchors.agreement(src.clone(), tgt.clone()));
         let cost = w.bead

@@ -3,7 +3,7 @@
 ../shared/notes/alignment-prototype.md. A diagnostic tool, not part of bitext: it
 exists to find where `bitext align` (src/align/) and the prototype differ.
 
-usage: prototype.py OUT_DIR [--mac DIR] [--set NAME=VALUE ...] [--dump CHAPTER]
+usage: prototype.py OUT_DIR [--mac DIR] [--embed DIR] [--set NAME=VALUE ...] [--dump CHAPTER]
                     [--tune NAME=V1,V2,... ...] [--compare CHAPTER JSONL]
 
 Writes OUT_DIR/NNN.align ladders for every mac-dev chapter (score them with
@@ -26,6 +26,13 @@ What it does, following the notes:
   around the length diagonal;
 - a second pass inside +-8 sentences of the first path that adds an IDF-weighted
   character 2-4-gram overlap F-score (beta 0.5, precision on the MT side).
+- with --embed, e5 terms from the vectors `bitext align --embed` cached (blocks of up to
+  e_span sentences; longer or uncached blocks sum their sentences' vectors): the
+  margin-normalised cosine of Bertalign (w_emb; e_lp=1 multiplies it by Bertalign's
+  log2(1 + short/long) length penalty on UTF-8 bytes, e_nb=bertalign averages the
+  neighbours as Bertalign does), and a second one of the MT against the English (w_emb2).
+  e_sum=1 keeps the e5 term alone. Bertalign's own setup, which the notes report at 0.849:
+  --set e_sum=1 w_emb=1 skip=0.1 w_f=0 max_bead=5 e_lp=1 e_nb=bertalign (0.848 here).
 numpy only (/work/venv).
 """
 import argparse

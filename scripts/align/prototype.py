@@ -3,7 +3,7 @@
 ../shared/notes/alignment-prototype.md. A diagnostic tool, not part of bitext: it
 exists to find where `bitext align` (src/align/) and the prototype differ.
 
-usage: prototype.py OUT_DIR [--mac DIR] [--set NAME=VALUE ...] [--dump CHAPTER]
+usage: prototype.py OUT_DIR [--mac DIR] [--embed DIR] [--set NAME=VALUE ...] [--dump CHAPTER]
                     [--tune NAME=V1,V2,... ...] [--compare CHAPTER JSONL]
 
 Writes OUT_DIR/NNN.align ladders for every mac-dev chapter (score them with
@@ -26,11 +26,23 @@ What it does, following the notes:
   around the length diagonal;
 - a second pass inside +-8 sentences of the first path that adds an IDF-weighted
   character 2-4-gram overlap F-score (beta 0.5, precision on the MT side).
+- with --embed, e5 terms from the vectors `bitext align --embed` cached (blocks of up to
+  e_span sentences; longer or uncached blocks sum their sentences' vectors): the
+  margin-normalised cosine of Bertalign (w_emb; e_lp=1 multiplies it by Bertalign's
+  log2(1 + short/long) length penalty on UTF-8 bytes, e_nb=bertalign averages the
+  neighbours as Bertalign does), and a second one of the MT against the English (w_emb2).
+  e_sum=1 keeps the e5 term alone. Bertalign's own setup, which the notes report at 0.849:
+  --set e_sum=1 w_emb=1 skip=0.1 w_f=0 max_bead=5 e_lp=1 e_nb=bertalign (0.848 here).
+  With bitext's MT + length weights (--set w_len=0.02 w_lex=1.5 w_f=2.0 margin=0 skip=0.3
+  p12=0.05 p13=0.1 p22=0.15 p14=0.15 p23=0.2 p15=0.2: 0.870), w_emb=3 gives 0.880 and
+  w_emb2=1 on top 0.885 (MT blocks summed from single-sentence vectors); the notes
+  report 0.880, 0.899 and 0.902.
 numpy only (/work/venv).
 """
 import argparse
 import json
 import math
+import hashlib
 import re
 from collections import Counter
 from pathlib import Path
@@ -64,8 +76,58 @@ P = dict(
     p14=0.2,
     p23=0.3,
     p15=0.3,
+    max_bead=6,  # most sentences in a bead: 6 keeps 1-5, 5 is Bertalign's m+n <= 5
+    w_emb=0.0,  # weight of the e5 term (needs --embed)
+    e_margin=1.0,  # share of the mean neighbour cosine subtracted (Bertalign: 1)
+    e_lp=0,  # 1: multiply the e5 term by Bertalign's log2(1 + min/max) length penalty
+    e_span=4,  # longest block with its own vector; longer ones sum their sentences'
+    e_nb="mean",  # mean: average the sides that have neighbours; bertalign: its quirks
+    w_emb2=0.0,  # weight of the second e5 term: the MT (English) against the English
+    e_sum=0.0,  # the e5 term alone: 1 replaces the whole score by it (Bertalign)
 )
 SHAPES = [(1, 1), (1, 2), (2, 1), (1, 3), (3, 1), (2, 2), (1, 4), (4, 1), (2, 3), (3, 2), (1, 5)]
+
+
+class Vectors:
+    """Vectors of the bitext embedding cache: shards of records, each the SHA-256 of
+    the text followed by `dim` little-endian f32 (src/model/embed/cache.rs)."""
+
+    def __init__(self, folder):
+        folder = Path(folder)
+        self.dim = int(folder.name.rsplit("-", 1)[1])
+        rec = 32 + 4 * self.dim
+        self.known, self.missing, self.found = {}, 0, 0
+        for f in folder.glob("*.vec"):
+            b = f.read_bytes()
+            for k in range(0, len(b), rec):
+                self.known[b[k:k + 32]] = np.frombuffer(b[k + 32:k + rec], dtype="<f4")
+
+    def get(self, text):
+        v = self.known.get(hashlib.sha256(text.encode()).digest())
+        if v is None:
+            self.missing += 1
+        else:
+            self.found += 1
+        return v
+
+    def blocks(self, sents, glue):
+        """out[k - 1][s]: unit vector of sentences s..s+k (k = 1..e_span); blocks the
+        cache lacks get the normalised sum of their sentences' vectors."""
+        out = []
+        single = [self.get(t) for t in sents]
+        single = np.stack([v if v is not None else np.zeros(self.dim, "f4") for v in single])
+        for k in range(1, P["e_span"] + 1):
+            rows = []
+            for s in range(len(sents) - k + 1):
+                v = self.get(glue.join(sents[s:s + k])) if k > 1 else single[s]
+                if v is None:
+                    v = single[s:s + k].sum(0)
+                rows.append(v / max(np.linalg.norm(v), 1e-12))
+            out.append(np.array(rows, dtype=np.float64).reshape(-1, self.dim))
+        return out
+
+
+VEC = None
 
 
 def penalty(a, b):
@@ -138,6 +200,13 @@ class Doc:
         self.ratio = self.lt.sum() / max(self.ls.sum(), 1)
         self.pls = np.concatenate([[0], self.ls.cumsum()])
         self.plt = np.concatenate([[0], self.lt.cumsum()])
+        if VEC is not None:
+            self.embs = [(VEC.blocks(zh, ""), VEC.blocks(en, " "))]
+            if P["w_emb2"]:
+                self.embs.append((VEC.blocks(mt, " "), self.embs[0][1]))
+            # Bertalign's length penalty compares UTF-8 bytes (tgt scaled by the ratio).
+            self.bs = np.array([len(t.encode()) for t in zh], dtype=float)
+            self.bt = np.array([len(t.encode()) for t in en], dtype=float)
         # Band around the diagonal of cumulative length shares.
         share_t = self.plt / max(self.plt[-1], 1)
         self.band = np.zeros((self.n + 1, self.m + 1), bool)
@@ -158,6 +227,47 @@ class Doc:
             nn = np.sqrt(np.maximum(ns, 0)[:, None] * np.maximum(nt, 0)[None, :])
             total += np.where(nn > 0, d / np.where(nn > 0, nn, 1), 0.0)
         out[a:, b:] = total / len(self.tabs)
+        return out
+
+    def block_vecs(self, side, k, n):
+        """Vectors of every k-sentence block (k beyond e_span: normalised sums)."""
+        if k <= len(side):
+            return side[k - 1]
+        v = sum(side[0][s:n - k + 1 + s] for s in range(k))
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+    def emb_matrix(self, a, b, pair=0):
+        """Margin-normalised e5 cosine of every a-b bead, by end cell (Bertalign)."""
+        n, m = self.n, self.m
+        A, B = self.embs[pair]
+        va, vb = self.block_vecs(A, a, n), self.block_vecs(B, b, m)
+        c = va @ vb.T
+        x = va @ B[0].T  # the source block against every target sentence
+        left = np.full(c.shape, np.nan)
+        right = np.full(c.shape, np.nan)
+        left[:, 1:] = x[:, : m - b]  # sentence j-b-1 for the column j-b
+        right[:, : m - b] = x[:, b:m]  # sentence j
+        y = A[0] @ vb.T
+        up = np.full(c.shape, np.nan)
+        down = np.full(c.shape, np.nan)
+        up[1:, :] = y[: n - a, :]
+        down[: n - a, :] = y[a:n, :]
+        if P["e_nb"] == "bertalign":
+            side = lambda p, q: np.where(np.isnan(p) | np.isnan(q), np.nan_to_num(p) + np.nan_to_num(q),
+                                         (p + q) / 2)
+            nb = (side(left, right) + side(up, down)) / 2
+        else:
+            with np.errstate(all="ignore"):
+                t, s_ = np.nanmean(np.stack([left, right]), 0), np.nanmean(np.stack([up, down]), 0)
+                nb = np.nan_to_num(np.nanmean(np.stack([t, s_]), 0))
+        out = np.full((n + 1, m + 1), np.nan)
+        out[a:, b:] = c - P["e_margin"] * nb
+        if P["e_lp"]:
+            ls = np.convolve(self.bs, np.ones(a), "valid") + (a - 1)  # joined with spaces
+            lt = (np.convolve(self.bt, np.ones(b), "valid") + (b - 1)) * (self.bs.sum() / self.bt.sum())
+            lo = np.minimum(ls[:, None], lt[None, :])
+            hi = np.maximum(np.maximum(ls[:, None], lt[None, :]), 1e-9)
+            out[a:, b:] *= np.log2(1 + lo / hi)
         return out
 
     def length_matrix(self, a, b):
@@ -190,6 +300,10 @@ class Doc:
             cnt = (~np.isnan(stack)).sum(0)
             nb = np.where(cnt > 0, np.nansum(stack, 0) / np.maximum(cnt, 1), 0.0)
             self.comp[a, b] = dict(cos=c, nb=nb, len=self.length_matrix(a, b), pen=penalty(a, b))
+            if VEC is not None:
+                self.comp[a, b]["emb"] = self.emb_matrix(a, b)
+                if P["w_emb2"]:
+                    self.comp[a, b]["emb2"] = self.emb_matrix(a, b, 1)
 
     def overlaps(self, cells):
         """Precision and recall of the shared IDF-weighted n-grams of every bead ending in
@@ -230,6 +344,10 @@ class Doc:
         for a, b in SHAPES:
             k = self.comp[a, b]
             base[a, b] = P["w_lex"] * (k["cos"] - P["margin"] * k["nb"]) + P["w_len"] * k["len"] - k["pen"]
+            if "emb" in k:
+                base[a, b] = base[a, b] * (1 - P["e_sum"]) + P["w_emb"] * k["emb"]
+            if "emb2" in k:
+                base[a, b] = base[a, b] + P["w_emb2"] * k["emb2"]
             if rescore:
                 base[a, b] = base[a, b] + P["w_f"] * self.fscore(a, b)
         back = np.full((n + 1, m + 1), -1)
@@ -237,7 +355,7 @@ class Doc:
             # Beads that use source sentences come from earlier rows: all columns at once.
             row = np.full(m + 1, -np.inf)
             for k, (a, b) in enumerate(shapes):
-                if a == 0 or a > i:
+                if a == 0 or a > i or a + b > P["max_bead"]:
                     continue
                 s = np.full(m + 1 - b, -P["skip"]) if b == 0 else base[a, b][i, b:]
                 v = best[i - a, : m + 1 - b] + s
@@ -313,10 +431,15 @@ def main():
     ap.add_argument("--tune", nargs="*", default=[])
     ap.add_argument("--dump")
     ap.add_argument("--compare", nargs=2)
+    ap.add_argument("--embed", help="folder of e5 vectors in the bitext embedding cache "
+                    "(~/.cache/bitext/embeddings/<fingerprint>); enables the e5 terms")
     args = ap.parse_args()
     for kv in args.set:
         k, v = kv.split("=")
         P[k] = type(P[k])(v)
+    global VEC
+    if args.embed:
+        VEC = Vectors(args.embed)
     mac, out = Path(args.mac), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     docs, gold = {}, {}
@@ -335,6 +458,8 @@ def main():
                 diffs.append(abs(ours - bead["score"]))
         print(f"{len(diffs)} beads, cosine differences: max {max(diffs):.2e}, mean {np.mean(diffs):.2e}")
         return
+    if VEC is not None:
+        print(f"e5 vectors: {VEC.found} texts from the cache, {VEC.missing} missing (summed)")
     best = run(docs, gold)
     print(f"start {best:.4f}", flush=True)
     for _ in range(2 if args.tune else 0):

@@ -49,6 +49,17 @@ impl LengthModel {
         p.max(1e-12).ln()
     }
 
+    /// Bertalign's length penalty, log2(1 + short/long) with the target length scaled
+    /// to the source's: 1 for lengths in the document's ratio, towards 0 as they part.
+    pub fn length_penalty(&self, src_len: usize, tgt_len: usize) -> f64 {
+        let (a, b) = (src_len as f64, tgt_len as f64 / self.ratio);
+        let long = a.max(b);
+        if long == 0.0 {
+            return 1.0;
+        }
+        (1.0 + a.min(b) / long).log2()
+    }
+
     /// The two-sided tail probability 2(1 − Φ(|δ|)), 1 for perfectly matching lengths.
     pub fn prob(&self, src_len: usize, tgt_len: usize) -> f64 {
         self.log_prob(src_len, tgt_len).exp()
@@ -100,6 +111,16 @@ mod tests {
         assert!((model.prob(10, 30) - 1.0).abs() < 1e-6);
         assert!(model.log_prob(10, 30) > model.log_prob(10, 45));
         assert!(model.log_prob(10, 45) > model.log_prob(10, 90));
+    }
+
+    #[test]
+    fn the_length_penalty_is_bertalign_s_log_of_the_length_ratio() {
+        let model = LengthModel::estimate(&[10], &[30], 6.8);
+        assert!((model.length_penalty(10, 30) - 1.0).abs() < 1e-12);
+        // Twice the expected target length: log2(1 + 1/2).
+        assert!((model.length_penalty(10, 60) - 1.5f64.log2()).abs() < 1e-12);
+        assert!((model.length_penalty(20, 30) - 1.5f64.log2()).abs() < 1e-12);
+        assert_eq!(model.length_penalty(10, 0), 0.0);
     }
 
     #[test]

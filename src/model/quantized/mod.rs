@@ -187,6 +187,7 @@ impl<T: Copy + Send> SharedOut<T> {
 /// Runs `work` on each of `units` units, spread over the thread pool candle's own
 /// matmuls use. Threads take one unit at a time from a shared cursor, so neither waits
 /// long for the other at the end (the pool's own chunks are 1/8 of a thread's share).
+/// `work` must not use the pool itself: a nested call would wait on its own lock.
 fn for_each_unit(units: usize, work: impl Fn(usize) + Sync) {
     let pool = candle_core::utils::barrier_pool();
     if units <= 1 || pool.n_workers() == 0 {

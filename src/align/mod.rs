@@ -402,9 +402,12 @@ impl Scorer<'_> {
             }
         }
         if let Some(e) = &self.embedding {
-            let penalty =
-                1.0 - w.embed_length_penalty + w.embed_length_penalty * self.length.length_penalty(ls, lt);
-            s += w.embedding * penalty * e.score(src.clone(), tgt.clone(), w.embed_margin);
+            let mut e = w.embedding * e.score(src.clone(), tgt.clone(), w.embed_margin);
+            if w.embed_length_penalty != 0.0 {
+                let x = w.embed_length_penalty;
+                e *= 1.0 - x + x * self.length.length_penalty(ls, lt);
+            }
+            s += e;
         }
         s += w.anchors * f64::from(self.anchors.agreement(src.clone(), tgt.clone()));
         let cost = w.bead

@@ -153,21 +153,13 @@ impl<T> Clone for SharedOut<T> {
 
 impl<T> Copy for SharedOut<T> {}
 
-impl<T: Copy + Send> SharedOut<T> {
+impl<T: Send> SharedOut<T> {
     fn new(out: &mut [T], columns: usize) -> Self {
         SharedOut {
             addr: out.as_mut_ptr() as usize,
             columns,
             item: std::marker::PhantomData,
         }
-    }
-
-    /// Writes `values` at (row, col..).
-    ///
-    /// # Safety
-    /// The span lies inside the matrix and no other worker writes it.
-    unsafe fn store(self, row: usize, col: usize, values: &[T]) {
-        std::ptr::copy_nonoverlapping(values.as_ptr(), self.at(row, col), values.len());
     }
 
     /// Row `row`, to fill.
@@ -181,6 +173,16 @@ impl<T: Copy + Send> SharedOut<T> {
 
     unsafe fn at(self, row: usize, col: usize) -> *mut T {
         (self.addr as *mut T).add(row * self.columns + col)
+    }
+}
+
+impl<T: Copy + Send> SharedOut<T> {
+    /// Writes `values` at (row, col..).
+    ///
+    /// # Safety
+    /// The span lies inside the matrix and no other worker writes it.
+    unsafe fn store(self, row: usize, col: usize, values: &[T]) {
+        std::ptr::copy_nonoverlapping(values.as_ptr(), self.at(row, col), values.len());
     }
 }
 

@@ -45,20 +45,24 @@ impl Q8_0Rows {
     fn quantize(x: &[f32], width: usize) -> Self {
         let rows = x.len() / width;
         let per_row = width / BLOCK;
+        let mut blocks = vec![BlockQ8_0::zeros(); rows * per_row];
         let mut scales = vec![0.0; rows * per_row];
         let mut quants = vec![0; rows * width];
-        let (scales_out, quants_out) = (
+        let (blocks_out, scales_out, quants_out) = (
+            SharedOut::new(&mut blocks, per_row),
             SharedOut::new(&mut scales, per_row),
             SharedOut::new(&mut quants, width),
         );
         for_each_unit(rows, |r| {
-            let mut blocks = vec![BlockQ8_0::zeros(); per_row];
-            BlockQ8_0::from_float(&x[r * width..(r + 1) * width], &mut blocks);
+            // SAFETY: row `r` is inside all three matrices and only this unit touches it.
+            let (row_blocks, row_scales, row_quants) =
+                unsafe { (blocks_out.row(r), scales_out.row(r), quants_out.row(r)) };
+            BlockQ8_0::from_float(&x[r * width..(r + 1) * width], row_blocks);
             // SAFETY: BlockQ8_0 is repr(C), 34 bytes without padding (asserted above).
-            let bytes =
-                unsafe { std::slice::from_raw_parts(blocks.as_ptr().cast::<u8>(), per_row * BLOCK_BYTES) };
-            // SAFETY: row `r` is inside both matrices and only this unit writes it.
-            unsafe { unpack(bytes, scales_out.row(r), quants_out.row(r)) };
+            let bytes = unsafe {
+                std::slice::from_raw_parts(row_blocks.as_ptr().cast::<u8>(), per_row * BLOCK_BYTES)
+            };
+            unpack(bytes, row_scales, row_quants);
         });
         Q8_0Rows {
             rows,

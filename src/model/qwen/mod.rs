@@ -326,18 +326,16 @@ impl QwenEngine {
     /// An abandoned answer stands for the source itself, which is what it was becoming
     /// (or English close to it).
     fn judge(&self, answer: &str, ending: Ending, source: &str) -> (String, Option<Defect>) {
-        let text = prompt::clean_output(answer, source);
-        match ending {
-            Ending::Abandoned => (source.to_string(), Some(Defect::WrongScript)),
-            Ending::Capped => {
-                let defect = prompt::defect(&text, source, self.to).or(Some(Defect::LengthCap));
-                (text, defect)
-            }
-            Ending::Stopped => {
-                let defect = prompt::defect(&text, source, self.to);
-                (text, defect)
-            }
+        if ending == Ending::Abandoned {
+            return (source.to_string(), Some(Defect::WrongScript));
         }
+        let text = prompt::clean_output(answer, source);
+        let defect = prompt::defect(&text, source, self.to);
+        let defect = match ending {
+            Ending::Capped => defect.or(Some(Defect::LengthCap)),
+            _ => defect,
+        };
+        (text, defect)
     }
 }
 

@@ -88,6 +88,25 @@ fn wrong_script_copies_and_empty_answers_are_defects() {
         ),
         None
     );
+    // Real 0.5B answers: Chinese that keeps two club names in Latin letters (16 Han
+    // characters, 18 Latin letters) is a translation; English around two Chinese words
+    // is not.
+    assert_eq!(
+        defect(
+            "Liverpool在赛季结束时以3-1战胜 Newcastle并以99分排名第二。",
+            "Liverpool ended its title-winning season with a 3-1 win at Newcastle.",
+            Lang::Zh
+        ),
+        None
+    );
+    assert_eq!(
+        defect(
+            "英超 Chelsea into CL; Bournemouth Watford down from EPL",
+            "United, Chelsea into CL; Bournemouth, Watford down from EPL",
+            Lang::Zh
+        ),
+        Some(Defect::WrongScript)
+    );
     assert_eq!(defect("Exports rose by 7.9%.", "出口增长7.9%。", Lang::En), None);
     // Real 0.5B answer: mostly English, one word left in Chinese.
     assert_eq!(

@@ -155,14 +155,16 @@ def main():
 
 
 def wrong_script(text, lang):
-    """Fewer than half of the letters in the target language's script."""
+    """bitext's script check (`defect` in src/model/qwen/prompt.rs): into Chinese, fewer
+    Han characters than two per Latin word; into English, fewer Latin letters than three
+    per Han character."""
     han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
     latin = sum(1 for c in text if c.isascii() and c.isalpha())
-    letters = han + latin
-    if letters == 0:
+    if han + latin == 0:
         return True
-    return (han if lang == "zh" else latin) / letters < 0.5
-
+    if lang == "zh":
+        return han / (han + 2 * len(re.findall("[A-Za-z]+", text))) < 0.5
+    return latin / (latin + 3 * han) < 0.5
 
 if __name__ == "__main__":
     main()

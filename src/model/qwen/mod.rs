@@ -183,7 +183,7 @@ impl QwenEngine {
         ];
         Ok(QwenEngine {
             signature: format!(
-                "qwen:{}|greedy|cap={}x+{}|prompt=v3|retry=strict|han-deadline={HAN_DEADLINE}",
+                "qwen:{}|greedy|cap={}x+{}|prompt=v3|script-check=v2|retry=strict|han-deadline={HAN_DEADLINE}",
                 path.file_name().unwrap_or_default().to_string_lossy(),
                 opts.length_cap.0,
                 opts.length_cap.1

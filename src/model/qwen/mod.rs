@@ -9,6 +9,7 @@ pub mod prompt;
 pub mod tokenizer;
 
 use crate::model::manifest::{self, Manifest};
+use crate::text::detect::is_han;
 use crate::text::Lang;
 use crate::translate::{Engine, EngineOptions, EngineStats};
 use anyhow::{bail, Context, Result};
@@ -393,7 +394,7 @@ fn han_mask(tokenizer: &Tokenizer, vocab: usize, device: &candle_core::Device) -
             let text = tokenizer.decode(&[id], false).unwrap_or_default();
             if text
                 .chars()
-                .any(|c| prompt::is_han(c) || c == char::REPLACEMENT_CHARACTER)
+                .any(|c| is_han(c) || c == char::REPLACEMENT_CHARACTER)
             {
                 f32::NEG_INFINITY
             } else {

@@ -1,5 +1,6 @@
 //! The translation prompt (Qwen's ChatML template) and the clean-up of what the model answers.
 
+use crate::text::detect::is_han;
 use crate::text::Lang;
 
 /// The chat prompt around one sentence, split where the sentence goes so that the
@@ -222,9 +223,4 @@ fn latin_words(text: &str) -> usize {
 /// letters and no Han character (a copy of the source or an English rewording).
 pub fn latin_without_han(start: &str) -> bool {
     start.chars().any(|c| c.is_ascii_alphabetic()) && !start.chars().any(is_han)
-}
-
-/// True for CJK unified ideographs (the Han characters of Chinese text).
-pub fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }

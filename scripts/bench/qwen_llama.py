@@ -166,5 +166,6 @@ def wrong_script(text, lang):
         return han / (han + 2 * len(re.findall("[A-Za-z]+", text))) < 0.5
     return latin / (latin + 3 * han) < 0.5
 
+
 if __name__ == "__main__":
     main()

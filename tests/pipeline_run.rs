@@ -5,8 +5,10 @@
 mod common;
 
 use bitext::corpus::{read_corpus, Format};
+use bitext::model::embed::load_embedder;
+use bitext::model::embed::quality::pair_scores;
 use bitext::pipeline::manifest::{Manifest, Status};
-use bitext::pipeline::{merge::merge, run, RunOptions, Shard};
+use bitext::pipeline::{corpus_path, merge::merge, run, RunOptions, Shard};
 use bitext::text::Lang;
 use bitext::translate::Engine;
 use std::collections::BTreeMap;
@@ -115,6 +117,7 @@ fn options(input: &Path, output: &Path) -> RunOptions {
         chunk_sentences: 5,
         progress: false,
         pair_dir: None,
+        min_score: None,
     }
 }
 
@@ -139,7 +142,7 @@ fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 fn run_with(opts: &RunOptions, batch_sensitive: bool) -> (Manifest, Vec<Vec<String>>) {
     let (mut engine, calls) = TestEngine::new(batch_sensitive);
-    let manifest = run(opts, &mut engine).unwrap();
+    let manifest = run(opts, &mut engine, None).unwrap();
     let batches = std::mem::take(&mut calls.lock().unwrap().batches);
     (manifest, batches)
 }
@@ -268,7 +271,7 @@ fn a_run_that_crashes_at_any_batch_resumes_to_byte_identical_outputs() {
         let opts = options(&input, &dir.path().join(format!("crash-{crash_after}")));
         let (mut engine, _) = TestEngine::new(true);
         engine.fail_after = Some(crash_after);
-        assert!(run(&opts, &mut engine).is_err());
+        assert!(run(&opts, &mut engine, None).is_err());
         let (_, resumed) = run_with(&opts, true);
         assert_eq!(
             resumed,
@@ -389,7 +392,7 @@ fn with_a_pair_dir_articles_are_aligned_with_their_existing_translations() {
 
     let mut opts = options(&input, &dir.path().join("out"));
     opts.pair_dir = Some(pairs_dir);
-    let manifest = run(&opts, &mut DictEngine(dictionary.clone())).unwrap();
+    let manifest = run(&opts, &mut DictEngine(dictionary.clone()), None).unwrap();
 
     let pairs = read_corpus(&opts.output.join("corpus.jsonl"), Format::Jsonl).unwrap();
     let got: Vec<(&str, &str, Vec<usize>, Vec<usize>)> = pairs
@@ -480,7 +483,7 @@ fn translations_the_engine_rejects_are_scored_0_counted_and_survive_a_rerun() {
     let (dir, input) = tempdirs();
     let out = dir.path().join("out");
     let opts = options(&input, &out);
-    let first = run(&opts, &mut CheckingEngine).unwrap();
+    let first = run(&opts, &mut CheckingEngine, None).unwrap();
     let c = first.files.iter().find(|f| f.path == "b/c.txt").unwrap();
     assert_eq!((c.flagged, first.totals.flagged), (1, 1));
     let corpus = read_corpus(&out.join("corpus.jsonl"), Format::Jsonl).unwrap();
@@ -489,7 +492,7 @@ fn translations_the_engine_rejects_are_scored_0_counted_and_survive_a_rerun() {
         assert_eq!(pair.score, Some(expected), "{}", pair.src);
     }
     // From the cache: the verdicts come back with the translations.
-    let rerun = run(&opts, &mut CheckingEngine).unwrap();
+    let rerun = run(&opts, &mut CheckingEngine, None).unwrap();
     assert_eq!((rerun.totals.flagged, rerun.totals.engine_sentences), (1, 0));
     assert_eq!(
         read_corpus(&out.join("corpus.jsonl"), Format::Jsonl).unwrap(),
@@ -508,4 +511,59 @@ fn translations_the_engine_rejects_are_scored_0_counted_and_survive_a_rerun() {
     let kept = read_corpus(&kept, Format::Tsv).unwrap();
     assert_eq!(kept.len(), corpus.len() - 1);
     assert!(kept.iter().all(|p| p.src != "Bonds fell."));
+}
+
+#[test]
+fn every_translated_pair_carries_its_quality_score_in_every_format() {
+    let (dir, input) = tempdirs();
+    let out = dir.path().join("out");
+    let scorer = load_embedder(
+        common::fixture("embed/tiny-xlmr").to_str().unwrap(),
+        &candle_core::Device::Cpu,
+    )
+    .unwrap();
+    let manifest = run(&options(&input, &out), &mut CheckingEngine, Some(scorer.as_ref())).unwrap();
+    let corpus = read_corpus(&out.join("corpus.jsonl"), Format::Jsonl).unwrap();
+    let (rejected, accepted): (Vec<_>, Vec<_>) = corpus.iter().partition(|p| p.src == "Bonds fell.");
+    // A translation the engine rejected keeps 0; the others get the embedding cosine.
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].score, Some(0.0));
+    let sources: Vec<String> = accepted.iter().map(|p| p.src.clone()).collect();
+    let targets: Vec<String> = accepted.iter().map(|p| p.tgt.clone()).collect();
+    let expected = pair_scores(scorer.as_ref(), &sources, &targets).unwrap();
+    for (pair, want) in accepted.iter().zip(&expected) {
+        let got = pair.score.unwrap();
+        assert!(
+            (got - want).abs() < 1e-6 && got != 1.0,
+            "{}: {got} vs {want}",
+            pair.src
+        );
+    }
+    // The same scores in the other formats that carry one.
+    for format in [Format::Tsv, Format::Tmx] {
+        let other = read_corpus(&corpus_path(&out, format), format).unwrap();
+        let scores: Vec<_> = other.iter().map(|p| p.score.unwrap()).collect();
+        let want: Vec<_> = corpus.iter().map(|p| p.score.unwrap()).collect();
+        for (a, b) in scores.iter().zip(&want) {
+            assert!((a - b).abs() < 1e-4, "{format:?}: {a} vs {b}");
+        }
+    }
+    // The manifest summarises them.
+    let quality = manifest.quality.expect("a quality summary");
+    assert_eq!(quality.pairs, corpus.len());
+    let threshold = quality.threshold;
+    let below = corpus.iter().filter(|p| p.score.unwrap() < threshold).count();
+    assert_eq!(quality.below, below);
+
+    // --min-score leaves the pairs under it out of the corpus, and says so in the counts.
+    let min = expected.iter().copied().fold(f64::INFINITY, f64::min) + 1e-9;
+    let filtered_out = dir.path().join("filtered");
+    let mut opts = options(&input, &filtered_out);
+    opts.min_score = Some(min);
+    let filtered = run(&opts, &mut CheckingEngine, Some(scorer.as_ref())).unwrap();
+    let kept = read_corpus(&filtered_out.join("corpus.jsonl"), Format::Jsonl).unwrap();
+    assert_eq!(kept.len(), corpus.len() - 2);
+    assert!(kept.iter().all(|p| p.score.unwrap() >= min));
+    assert_eq!(filtered.totals.pairs, kept.len());
+    assert_eq!(filtered.settings.min_score, Some(min));
 }

@@ -120,6 +120,43 @@ fn wrong_script_copies_and_empty_answers_are_defects() {
 }
 
 #[test]
+fn english_words_left_in_chinese_are_defects_names_are_not() {
+    // Real 0.5B answer from the sample article: "industries" and "manufacturing" were
+    // copied from the source untranslated.
+    let source = "Beijing's key industries such as big data and smart manufacturing played a role.";
+    assert_eq!(
+        defect(
+            "北京的关键 industries如大数据和智能 manufacturing发挥了作用。",
+            source,
+            Lang::Zh
+        ),
+        Some(Defect::LeftoverLatin)
+    );
+    assert_eq!(
+        defect("北京的大数据和智能制造等关键产业发挥了作用。", source, Lang::Zh),
+        None
+    );
+    // Names, acronyms and units the source allows to be kept are fine.
+    assert_eq!(
+        defect(
+            "夏海鸿表示，GDP增长了5 km。",
+            "Xia Haihong said GDP grew 5 km.",
+            Lang::Zh
+        ),
+        None
+    );
+    // A lowercase word that is part of an address in the source is kept.
+    assert_eq!(
+        defect(
+            "详情请访问新华网的网站www.xinhua.com。",
+            "For details see www.xinhua.com.",
+            Lang::Zh
+        ),
+        None
+    );
+}
+
+#[test]
 fn the_prompt_asks_for_simplified_chinese_and_opens_the_assistant_turn() {
     let p = Prompt::new(Lang::En, Lang::Zh, false);
     assert!(p.prefix.starts_with("<|im_start|>system\n"));

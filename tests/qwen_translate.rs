@@ -3,6 +3,8 @@
 
 mod qwen_common;
 
+use bitext::text::article::load_article;
+use bitext::text::detect::is_code_mixed;
 use bitext::text::Lang;
 use bitext::translate::{load_engine, EngineKind, EngineOptions};
 use qwen_common::{fixture_lines, qwen_gguf};
@@ -53,6 +55,34 @@ fn assert_no_prompt_text(out: &str) {
             "prompt text {leftover:?} left in {out:?}"
         );
     }
+}
+
+/// The sample article of the README's main job, sentence by sentence into Chinese: not
+/// one lowercase English word may be left ("关键 industries如大数据" was the 0.5B
+/// model's answer before the Latin-word constraint).
+#[test]
+fn the_sample_article_comes_out_without_english_words() {
+    let Some(gguf) = qwen_gguf() else { return };
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/en/beijing-key-industries.txt");
+    let article = load_article(&path, Some(Lang::En)).expect("the sample article reads");
+    let sources: Vec<String> = article.sentences().concat();
+    let mut opts = EngineOptions::new(EngineKind::Qwen, Lang::En, Lang::Zh);
+    opts.model_file = Some(gguf);
+    let mut engine = load_engine(&opts).expect("the GGUF loads");
+    let out = engine.translate(&sources).expect("translation runs");
+    let mixed: Vec<(&String, &String)> = sources
+        .iter()
+        .zip(&out)
+        .filter(|(_, t)| is_code_mixed(t))
+        .collect();
+    assert!(
+        mixed.is_empty(),
+        "{} of {} sentences keep English words: {mixed:#?}",
+        mixed.len(),
+        out.len()
+    );
+    assert!(out.iter().all(|t| han(t) > 0), "{out:#?}");
 }
 
 #[test]

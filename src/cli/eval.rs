@@ -3,10 +3,13 @@
 
 use crate::eval::align_score::{self, AlignScores, Bead};
 use crate::eval::bleu::{Bleu, BleuConfig, Smooth};
-use crate::eval::chrf::{Chrf, ChrfConfig};
+use crate::eval::chrf::{sentence_chrf, Chrf, ChrfConfig};
+use crate::eval::rank::{catch, kendall_tau_b};
 use crate::eval::score::Report;
 use crate::eval::tokenize::Tokenizer;
 use crate::eval::{pystr, read_lines, LineCountError};
+use crate::model::embed::load_embedder;
+use crate::model::embed::quality::{pair_scores, DEFAULT_SCORER, DEFAULT_THRESHOLD};
 use anyhow::{bail, Context};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -29,6 +32,36 @@ pub enum Metric {
     Chrf(ChrfArgs),
     /// Strict and lax precision, recall and F1 of sentence alignments, as Vecalign's score.py.
     Align(AlignArgs),
+    /// The quality score `bitext run` gives each pair (embedding cosine of source and
+    /// translation), one per line; with --ref, how well it ranks the lines against
+    /// sentence chrF (Kendall tau-b) and what thresholds catch.
+    Qe(QeArgs),
+}
+
+/// Arguments of `bitext eval qe`.
+#[derive(Debug, clap::Args)]
+pub struct QeArgs {
+    /// Source segments, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub src: PathBuf,
+
+    /// Their translations, line-aligned with --src.
+    #[arg(long, value_name = "FILE")]
+    pub hyp: PathBuf,
+
+    /// Reference translations: report Kendall tau-b against sentence chrF and the share of
+    /// the worst 10% (by chrF) each threshold catches, instead of printing the scores.
+    #[arg(long = "ref", value_name = "FILE")]
+    pub reference: Option<PathBuf>,
+
+    /// Embedding model that scores (as `bitext run --score-model`).
+    #[arg(long, value_name = "MODEL", default_value = DEFAULT_SCORER)]
+    pub score_model: String,
+
+    /// Thresholds to report with --ref, comma-separated (default: the run default and
+    /// steps of 0.01 around it).
+    #[arg(long, value_delimiter = ',', value_name = "T,...")]
+    pub thresholds: Vec<f64>,
 }
 
 /// Inputs and output options shared by BLEU and chrF.
@@ -141,7 +174,73 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Metric::Bleu(args) => run_bleu(args),
         Metric::Chrf(args) => run_chrf(args),
         Metric::Align(args) => run_align(args),
+        Metric::Qe(args) => run_qe(args),
     }
+}
+
+/// Runs `bitext eval qe`.
+fn run_qe(args: QeArgs) -> anyhow::Result<ExitCode> {
+    let src = read_lines(&args.src)?;
+    let hyp = read_lines(&args.hyp)?;
+    if src.len() != hyp.len() {
+        bail!(
+            "{} has {} lines but {} has {}; they must be line-aligned",
+            args.src.display(),
+            src.len(),
+            args.hyp.display(),
+            hyp.len()
+        );
+    }
+    let embedder = load_embedder(&args.score_model, &candle_core::Device::Cpu)?;
+    let scores = pair_scores(embedder.as_ref(), &src, &hyp)?;
+    let Some(reference) = &args.reference else {
+        for score in scores {
+            println!("{score:.6}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let refs = read_lines(reference)?;
+    if refs.len() != hyp.len() {
+        bail!(
+            "{}: {} lines, but {} has {}",
+            reference.display(),
+            refs.len(),
+            args.hyp.display(),
+            hyp.len()
+        );
+    }
+    let chrf: Vec<f64> = hyp
+        .iter()
+        .zip(&refs)
+        .map(|(h, r)| sentence_chrf(h, &[r]))
+        .collect();
+    println!(
+        "Kendall tau-b of the {} scores against sentence chrF: {:.4} ({} segments)",
+        embedder.fingerprint(),
+        kendall_tau_b(&scores, &chrf),
+        scores.len()
+    );
+    let thresholds = if args.thresholds.is_empty() {
+        (-3..=3)
+            .map(|k| DEFAULT_THRESHOLD + 0.01 * f64::from(k))
+            .collect()
+    } else {
+        args.thresholds
+    };
+    println!("threshold\tworst 10% caught\tothers dropped");
+    for threshold in thresholds {
+        let c = catch(&scores, &chrf, 0.1, threshold);
+        println!(
+            "{threshold:.3}\t{}/{} ({:.1}%)\t{}/{} ({:.1}%)",
+            c.caught,
+            c.worst,
+            100.0 * c.caught as f64 / c.worst.max(1) as f64,
+            c.lost,
+            c.others,
+            100.0 * c.lost as f64 / c.others.max(1) as f64
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Hypotheses and reference streams, read and checked for equal line counts.

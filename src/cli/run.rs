@@ -2,6 +2,8 @@
 
 use crate::cli::engine::EngineArgs;
 use crate::corpus::Format;
+use crate::model::embed::quality::DEFAULT_SCORER;
+use crate::model::embed::{load_embedder, CachedEmbedder, SentenceEmbedder};
 use crate::pipeline::{self, manifest::Status, RunOptions, Shard};
 use crate::text::Lang;
 use crate::translate::load_engine;
@@ -60,9 +62,50 @@ pub struct Args {
     #[arg(long, default_value_t = 20_000)]
     pub chunk_sentences: usize,
 
+    /// Score every translated pair with this multilingual embedding model (cosine of
+    /// source and translation; a translation the engine rejected scores 0). Default:
+    /// e5-small when it can be loaded (a warning says when it cannot).
+    #[arg(long, value_name = "MODEL", conflicts_with = "no_score")]
+    pub score_model: Option<String>,
+
+    /// Do not score the translated pairs.
+    #[arg(long)]
+    pub no_score: bool,
+
+    /// Leave pairs scored below this out of the corpus (pairs without a score count as
+    /// 0); the manifest counts the pairs under it (default 0.85 for e5-small).
+    #[arg(long)]
+    pub min_score: Option<f64>,
+
     /// Engine, model and decoding settings.
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+/// The pair scorer `bitext run` uses, with its vectors cached under the output's state
+/// folder so that a resumed run embeds nothing twice.
+fn load_scorer(args: &Args) -> anyhow::Result<Option<CachedEmbedder>> {
+    if args.no_score || args.pair_dir.is_some() {
+        return Ok(None);
+    }
+    let name = args.score_model.as_deref().unwrap_or(DEFAULT_SCORER);
+    let loaded = args
+        .engine
+        .device
+        .open()
+        .and_then(|device| load_embedder(name, &device));
+    let embedder = match (loaded, &args.score_model) {
+        (Ok(e), _) => e,
+        (Err(e), Some(_)) => return Err(e.context("cannot load the --score-model")),
+        (Err(e), None) => {
+            tracing::warn!(
+                "pairs are not scored: {e:#}; pass --score-model MODEL, or --no-score to silence this"
+            );
+            return Ok(None);
+        }
+    };
+    let dir = args.output.join(pipeline::STATE_DIR).join("embeddings");
+    Ok(Some(CachedEmbedder::open(embedder, &dir)?))
 }
 
 /// Runs `bitext run`.
@@ -76,6 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine_opts = args.engine.options(args.to.other(), args.to);
     // Load the model first: a missing model must fail before any output is touched.
     let mut engine = load_engine(&engine_opts).context("cannot load the translation model")?;
+    let scorer = load_scorer(&args)?;
 
     let opts = RunOptions {
         input: args.input,
@@ -90,8 +134,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         chunk_sentences: args.chunk_sentences,
         progress: true,
         pair_dir: args.pair_dir,
+        min_score: args.min_score,
     };
-    let manifest = pipeline::run(&opts, engine.as_mut())?;
+    let manifest = pipeline::run(
+        &opts,
+        engine.as_mut(),
+        scorer.as_ref().map(|s| s as &dyn SentenceEmbedder),
+    )?;
     let t = &manifest.totals;
     tracing::info!(
         "{} files: {} translated ({} sentences, {} pairs, {} new to the engine), {} skipped, {} failed in {:.1} s; see {}",
@@ -110,6 +159,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "{} translations failed the engine's checks (wrong language, copy of the source, cut off); \
              they are kept with score 0: drop them with `bitext convert --min-score 0.5` or the corpus filters",
             t.flagged
+        );
+    }
+    if let Some(q) = &manifest.quality {
+        tracing::info!(
+            "pair scores: mean {:.3}, quartiles {:.3} {:.3} {:.3}; {} of {} under {}",
+            q.mean,
+            q.quartiles[0],
+            q.quartiles[1],
+            q.quartiles[2],
+            q.below,
+            q.pairs,
+            q.threshold
+        );
+    }
+    if t.code_mixed > 0 {
+        tracing::info!(
+            "code-mixing: {} of {} Chinese sentences keep a lowercase English word ({:.1}%)",
+            t.code_mixed,
+            t.sentences,
+            100.0 * t.code_mixing_rate
         );
     }
     for file in manifest.files.iter().filter(|f| f.status == Status::Skipped) {

@@ -3,7 +3,7 @@
 
 use crate::cli::engine::EngineArgs;
 use crate::cli::exit_code;
-use crate::text::{detect::detect, segment::split_sentences, Lang};
+use crate::text::{detect::detect, detect::is_code_mixed, segment::split_sentences, Lang};
 use crate::translate::{load_engine, Engine};
 use anyhow::{bail, Context};
 use std::collections::HashMap;
@@ -91,6 +91,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = 0;
+    // Translations into Chinese, and how many of them keep a lowercase English word.
+    let (mut into_zh, mut code_mixed) = (0usize, 0usize);
     for path in &inputs {
         let text = match read_input(path) {
             Ok(t) => t,
@@ -129,6 +131,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
+        if args.to.unwrap_or(from.other()) == Lang::Zh {
+            into_zh += translated.len();
+            code_mixed += translated.iter().filter(|t| is_code_mixed(t)).count();
+        }
         let mut translated = translated.into_iter();
         for group in &grouped {
             if group.is_empty() {
@@ -145,6 +151,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if stats.sentences > 0 {
             tracing::info!("{from}: {stats}");
         }
+    }
+    if into_zh > 0 {
+        tracing::info!(
+            "code-mixing: {code_mixed} of {into_zh} Chinese sentences keep a lowercase English word ({:.1}%)",
+            100.0 * code_mixed as f64 / into_zh as f64
+        );
     }
     Ok(exit_code(failed))
 }

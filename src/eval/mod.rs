@@ -1,4 +1,5 @@
-//! Scoring: sacreBLEU-exact BLEU and chrF, and alignment precision/recall/F1.
+//! Scoring: sacreBLEU-exact BLEU and chrF, alignment precision/recall/F1, and how well a
+//! quality score ranks segments ([`rank`]).
 //!
 //! [`bleu`] and [`chrf`] reproduce sacreBLEU 2.6.0 to the last digit, signatures included
 //! (they carry `version:2.6.0`, see [`score::SACREBLEU_VERSION`]); [`align_score`]
@@ -8,6 +9,7 @@ pub mod align_score;
 pub mod bleu;
 pub mod chrf;
 pub mod pystr;
+pub mod rank;
 pub mod score;
 pub mod tokenize;
 

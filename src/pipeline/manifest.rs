@@ -1,6 +1,7 @@
 //! `manifest.json`: what a run read, what it did with each file, and with what.
 
 use crate::corpus::Format;
+use crate::model::embed::quality::ScoreSummary;
 use serde::{Deserialize, Serialize};
 
 /// The record of one run (or of shards merged by `bitext merge`).
@@ -18,6 +19,9 @@ pub struct Manifest {
     pub files: Vec<FileEntry>,
     /// Sums over `files`.
     pub totals: Totals,
+    /// The translated pairs' quality scores, when they were scored.
+    #[serde(default)]
+    pub quality: Option<ScoreSummary>,
     /// Wall-clock time spent in each stage, in seconds.
     pub timings: Timings,
 }
@@ -54,6 +58,9 @@ pub struct Settings {
     pub force: bool,
     /// With `--pair-dir`: the folder of existing translations aligned with.
     pub pair_dir: Option<String>,
+    /// Pairs scored below this were left out of the corpus.
+    #[serde(default)]
+    pub min_score: Option<f64>,
 }
 
 /// What happened to one file.
@@ -92,6 +99,10 @@ pub struct FileEntry {
     /// Translations the engine judged unacceptable even after a retry (scored 0 in the corpus).
     #[serde(default)]
     pub flagged: usize,
+    /// Machine translations into Chinese that keep a lowercase English word of three or
+    /// more letters ([`crate::text::detect::is_code_mixed`]).
+    #[serde(default)]
+    pub code_mixed: usize,
     /// Where the translation was written, relative to the output folder.
     pub output: Option<String>,
     /// With `--pair-dir`: the existing translation aligned with, relative to that folder.
@@ -118,6 +129,12 @@ pub struct Totals {
     /// Flagged translations (see [`FileEntry::flagged`]).
     #[serde(default)]
     pub flagged: usize,
+    /// Code-mixed translations (see [`FileEntry::code_mixed`]).
+    #[serde(default)]
+    pub code_mixed: usize,
+    /// `code_mixed` over the sentences of files translated into Chinese (0 into English).
+    #[serde(default)]
+    pub code_mixing_rate: f64,
     /// Distinct normalised sentences sent to the engine by this run (the rest came from the cache).
     pub engine_sentences: usize,
 }
@@ -134,8 +151,25 @@ impl Totals {
             sentences: files.iter().map(|f| f.sentences).sum(),
             pairs: files.iter().map(|f| f.pairs).sum(),
             flagged: files.iter().map(|f| f.flagged).sum(),
+            code_mixed: files.iter().map(|f| f.code_mixed).sum(),
+            code_mixing_rate: code_mixing_rate(files),
             engine_sentences: 0,
         }
+    }
+}
+
+/// The share of sentences translated into Chinese that are code-mixed.
+fn code_mixing_rate(files: &[FileEntry]) -> f64 {
+    let into_zh: usize = files
+        .iter()
+        .filter(|f| f.status == Status::Translated && f.lang.as_deref() == Some("en"))
+        .map(|f| f.sentences)
+        .sum();
+    let mixed: usize = files.iter().map(|f| f.code_mixed).sum();
+    if into_zh == 0 {
+        0.0
+    } else {
+        mixed as f64 / into_zh as f64
     }
 }
 

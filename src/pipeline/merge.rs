@@ -124,6 +124,7 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> anyhow::Result<Manifest> {
         files,
         timings: timings.with_rates(&totals),
         totals,
+        quality: None,
     };
     write_manifest(output, &manifest)?;
     Ok(manifest)

@@ -21,7 +21,9 @@ pub mod progress;
 
 use crate::align::{align, AlignConfig, AlignError, Side};
 use crate::corpus::{CorpusWriter, Format, SentencePair};
-use crate::text::{self, clean, read, Lang};
+use crate::model::embed::quality::{self, ScoreSummary};
+use crate::model::embed::SentenceEmbedder;
+use crate::text::{self, clean, detect::is_code_mixed, read, Lang};
 use crate::translate::Engine;
 use anyhow::Context;
 use manifest::{EngineInfo, FileEntry, Manifest, Settings, Status, Timings, Totals};
@@ -115,6 +117,9 @@ pub struct RunOptions {
     /// folder (the engine's translation serves as the aligner's signal) instead of
     /// pairing it with the machine translation.
     pub pair_dir: Option<PathBuf>,
+    /// Leave pairs scored below this out of the corpus (they stay in the translated
+    /// articles and are counted in the manifest).
+    pub min_score: Option<f64>,
 }
 
 /// An article after reading and segmentation.
@@ -138,10 +143,15 @@ struct Article {
     prepared: Prepared,
 }
 
-/// Runs the pipeline with `engine` and returns the manifest it wrote. Files that
-/// fail are recorded in the manifest (and printed) and skipped; an error means
-/// nothing useful could be done.
-pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifest> {
+/// Runs the pipeline with `engine` and returns the manifest it wrote; with `scorer`,
+/// every translated pair is scored by [`quality::pair_scores`]. Files that fail are
+/// recorded in the manifest (and printed) and skipped; an error means nothing useful
+/// could be done.
+pub fn run(
+    opts: &RunOptions,
+    engine: &mut dyn Engine,
+    scorer: Option<&dyn SentenceEmbedder>,
+) -> anyhow::Result<Manifest> {
     let start = Instant::now();
     let (from, to) = engine.direction();
     let files = list_files(opts)?;
@@ -173,6 +183,8 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
         timings: Timings::default(),
         progress,
         engine_sentences: 0,
+        scorer,
+        scores: Vec::new(),
     };
     let mut pending: Vec<Article> = Vec::new();
     let mut pending_sentences = 0;
@@ -207,6 +219,8 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
         entries,
         mut timings,
         engine_sentences,
+        scorer,
+        scores,
         ..
     } = runner;
     let t = Instant::now();
@@ -235,7 +249,15 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
             chunk_sentences: opts.chunk_sentences,
             force: opts.force,
             pair_dir: opts.pair_dir.as_ref().map(|d| d.display().to_string()),
+            min_score: opts.min_score,
         },
+        quality: scorer.map(|s| {
+            ScoreSummary::of(
+                &s.fingerprint(),
+                &scores,
+                opts.min_score.unwrap_or(quality::DEFAULT_THRESHOLD),
+            )
+        }),
         files: entries,
         timings: timings.with_rates(&totals),
         totals,
@@ -299,6 +321,7 @@ fn prepare(rel: &str, path: &Path, to: Lang, pair_dir: Option<&Path>) -> Article
         sentences: 0,
         pairs: 0,
         flagged: 0,
+        code_mixed: 0,
         output: None,
         counterpart: None,
         counterpart_sha256: None,
@@ -419,6 +442,10 @@ struct Runner<'a> {
     progress: Progress,
     /// Sentences the engine translated (the rest came from the cache).
     engine_sentences: usize,
+    /// What scores the translated pairs, if anything.
+    scorer: Option<&'a dyn SentenceEmbedder>,
+    /// Every translated pair's score, for the manifest's summary.
+    scores: Vec<f64>,
 }
 
 impl Runner<'_> {
@@ -495,6 +522,10 @@ impl Runner<'_> {
                     .map(|s| self.cache.accepted(&keys[index[&cache::normalize(s)]]))
                     .collect();
                 article.entry.flagged = accepted.iter().filter(|&&a| a == Some(false)).count();
+                if to == Lang::Zh {
+                    article.entry.code_mixed =
+                        translations.iter().flatten().filter(|t| is_code_mixed(t)).count();
+                }
                 let pairs = match counterpart {
                     None => {
                         let rel_out = translated_path(&article.rel);
@@ -503,7 +534,25 @@ impl Runner<'_> {
                         crate::fsio::write_atomic(&path, text.as_bytes())
                             .with_context(|| path.display().to_string())?;
                         article.entry.output = Some(rel_out);
-                        translation_pairs(&article.rel, (from, to), paragraphs, &translations, &accepted)
+                        let scores = match self.scorer {
+                            Some(scorer) => Some(
+                                quality::pair_scores(scorer, &paragraphs.concat(), &translations.concat())
+                                    .context("cannot score the translations")?,
+                            ),
+                            None => None,
+                        };
+                        let pairs = translation_pairs(
+                            &article.rel,
+                            (from, to),
+                            paragraphs,
+                            &translations,
+                            &accepted,
+                            scores.as_deref(),
+                        );
+                        if scores.is_some() {
+                            self.scores.extend(pairs.iter().filter_map(|p| p.score));
+                        }
+                        pairs
                     }
                     Some(target) => {
                         let source = paragraphs.concat();
@@ -522,12 +571,21 @@ impl Runner<'_> {
                         }
                     }
                 };
+                let mut written = 0;
                 for pair in &pairs {
+                    if self
+                        .opts
+                        .min_score
+                        .is_some_and(|min| pair.score.unwrap_or(0.0) < min)
+                    {
+                        continue;
+                    }
                     for writer in self.writers.iter_mut() {
                         writer.write(pair)?;
                     }
+                    written += 1;
                 }
-                article.entry.pairs = pairs.len();
+                article.entry.pairs = written;
             }
             self.progress.file_done(article.entry.sentences);
             self.entries.push(article.entry);
@@ -553,14 +611,16 @@ fn render(translations: &[Vec<String>], to: Lang) -> String {
 }
 
 /// One pair per source sentence with its machine translation; sentence ids count
-/// from the title. Engines that check their answers score each pair 1 (accepted) or
-/// 0 (failed the checks even after a retry), so that `--min-score` can drop the latter.
+/// from the title. A translation the engine judged unacceptable even after a retry
+/// scores 0; the others score their `quality` score when there is one, else 1 from an
+/// engine that checks its answers, else nothing.
 fn translation_pairs(
     doc: &str,
     (from, to): (Lang, Lang),
     paragraphs: &[Vec<String>],
     translations: &[Vec<String>],
     accepted: &[Option<bool>],
+    quality: Option<&[f64]>,
 ) -> Vec<SentencePair> {
     paragraphs
         .concat()
@@ -569,6 +629,11 @@ fn translation_pairs(
         .zip(accepted)
         .enumerate()
         .map(|(id, ((src, tgt), accepted))| SentencePair {
+            score: match (accepted, quality) {
+                (Some(false), _) => Some(0.0),
+                (_, Some(scores)) => Some(scores[id]),
+                (accepted, None) => accepted.map(|_| 1.0),
+            },
             doc: doc.to_string(),
             src_lang: from,
             tgt_lang: to,
@@ -576,7 +641,6 @@ fn translation_pairs(
             tgt,
             src_ids: vec![id],
             tgt_ids: vec![id],
-            score: accepted.map(|ok| if ok { 1.0 } else { 0.0 }),
         })
         .collect()
 }

@@ -18,6 +18,21 @@ pub fn is_han(c: char) -> bool {
         | 0xF900..=0xFAFF | 0x2F800..=0x2FA1F)
 }
 
+/// The lowercase English-looking words of `text`: maximal runs of ASCII letters, all
+/// lowercase, of at least three letters ("zones"; "year-on-year" holds "year" twice). In
+/// Chinese text these are words left untranslated; names, acronyms and short units
+/// ("Xia", "GDP", "km") are not among them.
+pub fn lowercase_latin_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+/// True when `text` keeps a lowercase English word ([`lowercase_latin_words`]): the
+/// code-mixing measure of a Chinese translation.
+pub fn is_code_mixed(text: &str) -> bool {
+    lowercase_latin_words(text).next().is_some()
+}
+
 /// Counts Han and Latin letters in `text`.
 pub fn script_counts(text: &str) -> ScriptCounts {
     let mut counts = ScriptCounts::default();
@@ -83,5 +98,17 @@ mod tests {
             Some(Lang::En)
         );
         assert_eq!(detect_all(["北京", "is"]), Some(Lang::Zh));
+    }
+
+    #[test]
+    fn code_mixing_is_a_lowercase_word_of_three_letters() {
+        assert!(is_code_mixed("关键 industries如大数据"));
+        assert!(is_code_mixed("一年-on-year增长150%"));
+        assert!(!is_code_mixed("夏海鸿说，GDP增长5km，iPhone销量上升。"));
+        assert!(!is_code_mixed("增长了3 kg"));
+        assert_eq!(
+            lowercase_latin_words("Beijing的pilot free trade区").collect::<Vec<_>>(),
+            ["pilot", "free", "trade"]
+        );
     }
 }

@@ -4,24 +4,28 @@
 use bitext::model::{cache_dir, manifest};
 use std::path::PathBuf;
 
-/// The GGUF the real-model tests run: `$BITEXT_QWEN_GGUF`, else the 0.5B offline copy that
-/// `scripts/fetch-models.sh` puts in the bitext cache. `None`, with a visible notice, when
-/// neither is there.
+/// The GGUF the real-model tests run: `$BITEXT_QWEN_GGUF`, else the offline copy that
+/// `scripts/fetch-models.sh` puts in the bitext cache (the 0.5B, which is faster, before
+/// the 1.5B). `None`, with a visible notice, when none is there.
 pub fn qwen_gguf() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("BITEXT_QWEN_GGUF") {
         return Some(PathBuf::from(path));
     }
-    let m = manifest::find("qwen2.5-coder-0.5b").expect("the 0.5B manifest is built in");
-    let path = cache_dir().join(&m.name).join(&m.pypi[0].file);
-    if path.is_file() {
-        Some(path)
-    } else {
+    let paths: Vec<PathBuf> = ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
+        .iter()
+        .map(|name| {
+            let m = manifest::find(name).expect("the offline manifests are built in");
+            cache_dir().join(&m.name).join(&m.pypi[0].file)
+        })
+        .collect();
+    let found = paths.iter().find(|p| p.is_file()).cloned();
+    if found.is_none() {
         eprintln!(
             "SKIPPED: no Qwen GGUF at {} (run scripts/fetch-models.sh or set BITEXT_QWEN_GGUF)",
-            path.display()
+            paths[1].display()
         );
-        None
     }
+    found
 }
 
 /// Lines of a committed fixture file.

@@ -1,4 +1,5 @@
-//! Multilingual sentence embeddings (multilingual-e5-small, LaBSE) for alignment.
+//! Multilingual sentence embeddings (multilingual-e5-small, LaBSE) for alignment and for
+//! scoring translated pairs.
 //!
 //! Both models are BERT encoders run by candle-transformers' `bert` module; they
 //! differ in the head: e5 averages the token vectors (and wants a `query: `
@@ -10,6 +11,7 @@ mod bert;
 mod cache;
 mod e5s1;
 mod files;
+pub mod quality;
 
 pub use bert::{BertEmbedder, Pooling};
 pub use cache::{CacheStats, CachedEmbedder};

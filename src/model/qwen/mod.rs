@@ -4,6 +4,7 @@
 //! The chat prompt's fixed prefix (system turn and instruction) is run once; every
 //! sentence continues from a snapshot of its key/value cache.
 
+pub mod latin;
 pub mod model;
 pub mod prompt;
 pub mod tokenizer;
@@ -15,6 +16,7 @@ use crate::translate::{Engine, EngineOptions, EngineStats};
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::gguf_file;
 use candle_core::Tensor;
+use latin::KeptWords;
 use model::{KvCache, Qwen2, Step};
 use prompt::{Defect, Prompt};
 use std::path::{Path, PathBuf};
@@ -115,6 +117,8 @@ pub struct QwenEngine {
     prompts: [PreparedPrompt; 2],
     /// Additive logit mask (0 or -inf per token) that rules tokens out, if any.
     banned: Option<Tensor>,
+    /// Every token's text, for the Latin-word constraint into Chinese.
+    token_texts: Vec<String>,
     stop: Vec<u32>,
     length_cap: (f32, usize),
     max_new_tokens: Option<usize>,
@@ -172,11 +176,15 @@ impl QwenEngine {
                 path.display()
             );
         }
+        let token_texts: Vec<String> = (0..model.vocab_size() as u32)
+            .map(|id| tokenizer.decode(&[id], false).unwrap_or_default())
+            .collect();
         // Into English, Han tokens are ruled out from the first answer on: small models
-        // otherwise leave words untranslated, and each such answer cost a retry.
+        // otherwise leave words untranslated, and each such answer cost a retry. Into
+        // Chinese, Latin letters are constrained per sentence (see `latin`).
         let banned = match opts.to {
-            Lang::En => Some(han_mask(&tokenizer, model.vocab_size(), &device)?),
-            Lang::Zh => None, // names and units stay in Latin script
+            Lang::En => Some(han_mask(&token_texts, &device)?),
+            Lang::Zh => None,
         };
         let prompts = [
             prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, false))?,
@@ -184,7 +192,7 @@ impl QwenEngine {
         ];
         Ok(QwenEngine {
             signature: format!(
-                "qwen:{}|greedy|cap={}x+{}|prompt=v3|script-check=v2|retry=strict|han-deadline={HAN_DEADLINE}",
+                "qwen:{}|greedy|cap={}x+{}|prompt=v3|script-check=v3|latin=source-words-v1|retry=strict|han-deadline={HAN_DEADLINE}",
                 path.file_name().unwrap_or_default().to_string_lossy(),
                 opts.length_cap.0,
                 opts.length_cap.1
@@ -195,6 +203,7 @@ impl QwenEngine {
             to: opts.to,
             prompts,
             banned,
+            token_texts,
             stop,
             length_cap: opts.length_cap,
             max_new_tokens: opts.max_new_tokens,
@@ -224,6 +233,10 @@ impl QwenEngine {
             .iter()
             .map(|s| encode(&self.tokenizer, s))
             .collect::<Result<Vec<_>>>()?;
+        let kept: Vec<KeptWords> = match self.to {
+            Lang::Zh => sources.iter().map(|s| KeptWords::from_source(s)).collect(),
+            Lang::En => Vec::new(),
+        };
         let mut queue: Vec<usize> = (0..sources.len()).filter(|&i| !sources[i].is_empty()).collect();
         // Popped from the end: longest first.
         queue.sort_by_key(|&i| (ids[i].len(), std::cmp::Reverse(i)));
@@ -271,7 +284,16 @@ impl QwenEngine {
                 logits = logits.broadcast_add(mask)?;
             }
             let next = logits.argmax(candle_core::D::Minus1)?.to_vec1::<u32>()?;
-            for (row, token) in rows.iter_mut().zip(next) {
+            for (r, (row, mut token)) in rows.iter_mut().zip(next).enumerate() {
+                if let Some(kept) = kept.get(row.sentence) {
+                    if !self.stop.contains(&token)
+                        && !kept.allows(&row.latin_run, &self.token_texts[token as usize])
+                    {
+                        token = self.best_allowed(&logits.get(r)?, kept, &row.latin_run)?;
+                    }
+                    row.latin_run = format!("{}{}", row.latin_run, self.token_texts[token as usize]);
+                    row.latin_run = latin::trailing_run(&row.latin_run).to_string();
+                }
                 if self.stop.contains(&token) {
                     row.ending = Some(Ending::Stopped);
                 } else {
@@ -323,6 +345,18 @@ impl QwenEngine {
         Ok(results)
     }
 
+    /// The highest-scoring token in `logits` (one row) that the Latin-word constraint
+    /// allows after `run`; a stop token is always allowed.
+    fn best_allowed(&self, logits: &Tensor, kept: &KeptWords, run: &str) -> Result<u32> {
+        let scores = logits.to_vec1::<f32>()?;
+        let mut order: Vec<u32> = (0..scores.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]));
+        order
+            .into_iter()
+            .find(|&t| self.stop.contains(&t) || kept.allows(run, &self.token_texts[t as usize]))
+            .context("no token is allowed")
+    }
+
     /// The cleaned-up text of an answer to `source` and what is wrong with it, if anything.
     /// An abandoned answer stands for the source itself, which is what it was becoming
     /// (or English close to it).
@@ -354,6 +388,8 @@ struct Answer {
     /// Tokens to run next: the sentence and prompt suffix, then the last answer token.
     pending: Vec<u32>,
     out: Vec<u32>,
+    /// The run of ASCII letters and digits the answer ends with.
+    latin_run: String,
     /// How it ended; `None` while it runs.
     ending: Option<Ending>,
 }
@@ -369,6 +405,7 @@ impl Answer {
             prompt: index,
             cache: prompt.prefix.clone(),
             out: Vec::new(),
+            latin_run: String::new(),
             ending: None,
         }
     }
@@ -388,10 +425,10 @@ fn prepare(model: &Qwen2, tokenizer: &Tokenizer, prompt: Prompt) -> Result<Prepa
 /// The mask that keeps Chinese out of an English answer: every token that decodes to a Han
 /// character, or to part of a multi-byte character (from which Han could be spelled), is
 /// ruled out. Small models otherwise leave words untranslated ("the global价值链").
-fn han_mask(tokenizer: &Tokenizer, vocab: usize, device: &candle_core::Device) -> Result<Tensor> {
-    let mask: Vec<f32> = (0..vocab as u32)
-        .map(|id| {
-            let text = tokenizer.decode(&[id], false).unwrap_or_default();
+fn han_mask(token_texts: &[String], device: &candle_core::Device) -> Result<Tensor> {
+    let mask: Vec<f32> = token_texts
+        .iter()
+        .map(|text| {
             if text
                 .chars()
                 .any(|c| is_han(c) || c == char::REPLACEMENT_CHARACTER)
@@ -402,7 +439,7 @@ fn han_mask(tokenizer: &Tokenizer, vocab: usize, device: &candle_core::Device) -
             }
         })
         .collect();
-    Ok(Tensor::from_vec(mask, vocab, device)?)
+    Ok(Tensor::from_vec(mask, token_texts.len(), device)?)
 }
 
 /// Token ids of `text`, with the chat control tokens it contains as single tokens.

@@ -1,6 +1,7 @@
 //! The translation prompt (Qwen's ChatML template) and the clean-up of what the model answers.
 
-use crate::text::detect::is_han;
+use super::latin::KeptWords;
+use crate::text::detect::{is_han, lowercase_latin_words};
 use crate::text::Lang;
 
 /// The chat prompt around one sentence, split where the sentence goes so that the
@@ -166,14 +167,18 @@ pub enum Defect {
     CopiedSource,
     /// An English answer with Chinese words left in it (small models code-switch).
     LeftoverHan,
+    /// A Chinese answer with a lowercase English word left in it that the source does
+    /// not allow to be kept (a name or unit would be).
+    LeftoverLatin,
     /// The answer ran into the length cap without ending (usually a loop).
     LengthCap,
 }
 
 /// Checks a cleaned answer against the target language: non-empty, mostly in the target
 /// script (Han characters for zh, against two per Latin word; Latin letters for en,
-/// against three per Han character), not a copy of the source, and for English without
-/// any Han character.
+/// against three per Han character), not a copy of the source, for English without any
+/// Han character, and for Chinese without a lowercase English word of three or more
+/// letters that the source does not allow to be kept ([`KeptWords`]).
 pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     if answer.trim().is_empty() {
         return Some(Defect::Empty);
@@ -202,10 +207,13 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     if letters > 0 && squash(answer) == squash(source) {
         return Some(Defect::CopiedSource);
     }
-    if to == Lang::En && han > 0 {
-        return Some(Defect::LeftoverHan);
+    match to {
+        Lang::En if han > 0 => Some(Defect::LeftoverHan),
+        Lang::Zh if lowercase_latin_words(answer).any(|w| !KeptWords::from_source(source).keeps(w)) => {
+            Some(Defect::LeftoverLatin)
+        }
+        _ => None,
     }
-    None
 }
 
 /// How many Han characters a Latin word left in a Chinese answer stands for (a Chinese

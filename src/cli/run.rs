@@ -73,7 +73,7 @@ pub struct Args {
     pub no_score: bool,
 
     /// Leave pairs scored below this out of the corpus (pairs without a score count as
-    /// 0); the manifest counts the pairs under it (default 0.85 for e5-small).
+    /// 0); the manifest counts the pairs under it (default 0.86 for e5-small).
     #[arg(long)]
     pub min_score: Option<f64>,
 

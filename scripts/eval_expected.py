@@ -269,7 +269,9 @@ def score_multiple(gold_list, test_list):
     p, r = [0, 0, 0, 0], [0, 0, 0, 0]
     for gold, test in zip(gold_list, test_list):
         p = [a + b for a, b in zip(p, _precision(gold, test))]
-        r = [a + b for a, b in zip(r, _precision(test, gold))]
+        # Recall: the same count with the roles swapped, insertions and deletions dropped.
+        links = lambda beads: [(x, y) for x, y in beads if len(x) and len(y)]
+        r = [a + b for a, b in zip(r, _precision(links(test), links(gold)))]
     div = lambda a, b: a / float(b) if b else 0.0
     ps, pl, rs, rl = div(p[0], p[0] + p[1]), div(p[2], p[2] + p[3]), div(r[0], r[0] + r[1]), div(r[2], r[2] + r[3])
     f = lambda a, b: 2 * (a * b) / (a + b) if a + b else 0.0

@@ -179,6 +179,16 @@ fn invalid_utf8_is_reported_with_file_and_line() {
     );
 }
 
+/// The six figures of `bitext eval align --json`, in `score.py`'s table order.
+const SCORES: [&str; 6] = [
+    "precision_strict",
+    "recall_strict",
+    "f1_strict",
+    "precision_lax",
+    "recall_lax",
+    "f1_lax",
+];
+
 fn align_json(gold: &Path, test: &Path) -> Value {
     let out = bitext(&[
         "eval",
@@ -198,14 +208,7 @@ fn mac_dev_gold_against_itself_scores_one() {
         return;
     };
     let got = align_json(&gold, &gold);
-    for key in [
-        "precision_strict",
-        "recall_strict",
-        "f1_strict",
-        "precision_lax",
-        "recall_lax",
-        "f1_lax",
-    ] {
+    for key in SCORES {
         assert_eq!(got[key], 1.0, "{key}");
     }
     assert_eq!(
@@ -259,16 +262,38 @@ fn mac_dev_gold_against_a_shifted_copy_gives_score_py_counts() {
         want_counts(&want["precision_counts"])
     );
     assert_eq!(counts(&got["recall_counts"]), want_counts(&want["recall_counts"]));
-    for key in [
-        "precision_strict",
-        "recall_strict",
-        "f1_strict",
-        "precision_lax",
-        "recall_lax",
-        "f1_lax",
-    ] {
+    for key in SCORES {
         let want: f64 = want[key].as_str().unwrap().parse().unwrap();
         assert_eq!(got[key].as_f64().unwrap(), want, "{key}");
+    }
+}
+
+/// Ladders of the six mac-dev chapters made by `bitext align --lines` at commit e267e81
+/// (length only, `--src-trans`, `--src-trans --max-bead 3`; the commands are in
+/// docs/alignment-eval.md), and what Vecalign's `score.py` gives for each, to 6 decimals.
+#[test]
+fn mac_dev_alignments_score_what_vecalign_score_py_gives() {
+    let Some(gold) = common::shared_data("mac-dev/gold") else {
+        return;
+    };
+    let cases = [
+        (
+            "length",
+            [0.643223, 0.656694, 0.649889, 0.878388, 0.877337, 0.877862],
+        ),
+        ("mt", [0.853535, 0.881825, 0.867450, 0.988456, 0.994016, 0.991228]),
+        (
+            "mt-bead3",
+            [0.714862, 0.792072, 0.751489, 0.917283, 0.988781, 0.951691],
+        ),
+    ];
+    for (setting, want) in cases {
+        let got = align_json(&gold, &common::fixture(&format!("eval/mac-dev/{setting}")));
+        assert_eq!(got["documents"], 6, "{setting}");
+        for (key, want) in SCORES.iter().zip(want) {
+            let got = got[key].as_f64().unwrap();
+            assert_eq!(format!("{got:.6}"), format!("{want:.6}"), "{setting} {key}");
+        }
     }
 }
 

@@ -1,16 +1,19 @@
-//! Alignment scoring compatible with Vecalign's `score.py` (Thompson & Koehn, 2019), the
-//! strict and lax precision, recall and F1 that Vecalign and Bertalign report.
+//! Alignment scoring equal to Vecalign's `score.py` (`score_multiple`, Thompson & Koehn,
+//! 2019), the strict and lax precision, recall and F1 that Vecalign, Bertalign and the MAC
+//! benchmark report.
 //!
 //! An alignment is a list of beads, one per line, written `[0,1]:[0]`: source sentence
-//! indices, a colon, target sentence indices. Either side may be empty (`[3]:[]` is a
-//! deletion). Scoring follows `score.py` to the letter:
+//! indices, a colon, target sentence indices, and optionally a third field (Vecalign's bead
+//! cost) that scoring ignores. Either side may be empty (`[3]:[]` is a deletion). Scoring
+//! follows `score.py` to the letter:
 //! - beads are compared as sets (a bead listed twice counts once); `[]:[]` is ignored;
 //! - a test bead is a **strict** hit when the same bead is in the gold alignment;
 //! - otherwise it is a **lax** hit when one of its source sentences is aligned in gold to one
 //!   of its target sentences (so `[3]:[]` can only be a strict hit);
-//! - precision counts hits among test beads, recall counts hits among gold beads (the same
-//!   function with gold and test swapped); counts are summed over all documents before the
-//!   ratios are taken, and a 0/0 ratio is 0.
+//! - precision counts hits among all test beads; recall counts hits among the gold beads
+//!   with the same function and the roles swapped, after dropping every bead with an empty
+//!   side (insertions and deletions) from both alignments;
+//! - counts are summed over all documents before the ratios are taken, and a 0/0 ratio is 0.
 
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -43,7 +46,8 @@ pub struct BeadError {
     pub text: String,
 }
 
-/// Parses an alignment file's text: one `[ids]:[ids]` bead per line; blank lines are skipped.
+/// Parses an alignment file's text: one `[ids]:[ids]` bead per line, optionally followed by
+/// `:cost` as Vecalign writes it; blank lines are skipped.
 pub fn parse_beads(text: &str) -> Result<Vec<Bead>, BeadError> {
     text.lines()
         .enumerate()
@@ -58,7 +62,11 @@ pub fn parse_beads(text: &str) -> Result<Vec<Bead>, BeadError> {
 }
 
 fn parse_bead(line: &str) -> Option<Bead> {
-    let (src, tgt) = line.split_once(':')?;
+    let mut fields = line.splitn(3, ':');
+    let (src, tgt) = (fields.next()?, fields.next()?);
+    if let Some(cost) = fields.next() {
+        cost.trim().parse::<f64>().ok()?;
+    }
     Some(Bead {
         src: parse_ids(src)?,
         tgt: parse_ids(tgt)?,
@@ -130,12 +138,24 @@ fn f1(p: f64, r: f64) -> f64 {
     }
 }
 
-/// Counts how many `test` beads are strict and lax hits against `gold` (`score.py`'s
-/// `_precision`). Swap the arguments for recall.
+/// Counts how many `test` beads are strict and lax hits against `gold`: the precision
+/// counts of `score.py` (its `_precision`).
 pub fn hit_counts(gold: &[Bead], test: &[Bead]) -> Counts {
+    count_hits(gold.iter(), test.iter())
+}
+
+/// Counts how many `gold` beads are strict and lax hits against `test`, insertions and
+/// deletions left out of both: the recall counts of `score.py`'s `score_multiple`.
+pub fn recall_counts(gold: &[Bead], test: &[Bead]) -> Counts {
+    let link = |b: &&Bead| !b.src.is_empty() && !b.tgt.is_empty();
+    count_hits(test.iter().filter(link), gold.iter().filter(link))
+}
+
+/// How many `test` beads hit `gold`, strictly and laxly.
+fn count_hits<'a>(gold: impl Iterator<Item = &'a Bead>, test: impl Iterator<Item = &'a Bead>) -> Counts {
     let non_empty = |b: &&Bead| !(b.src.is_empty() && b.tgt.is_empty());
-    let gold: HashSet<&Bead> = gold.iter().filter(non_empty).collect();
-    let test: HashSet<&Bead> = test.iter().filter(non_empty).collect();
+    let gold: HashSet<&Bead> = gold.filter(non_empty).collect();
+    let test: HashSet<&Bead> = test.filter(non_empty).collect();
 
     // Which target sentences each source sentence is aligned to in gold.
     let mut gold_links: HashMap<usize, HashSet<usize>> = HashMap::new();
@@ -231,7 +251,7 @@ pub fn score_documents<'a>(docs: impl IntoIterator<Item = (&'a [Bead], &'a [Bead
     let mut recall = Counts::default();
     for (gold, test) in docs {
         precision += hit_counts(gold, test);
-        recall += hit_counts(test, gold);
+        recall += recall_counts(gold, test);
     }
     AlignScores::from_counts(precision, recall)
 }
@@ -307,23 +327,47 @@ mod tests {
                 fp_lax: 1
             }
         );
-        // Gold beads: [0]:[0] and [4]:[] strict; [1,2]:[1] overlaps test [1]:[1];
-        // [3]:[2] overlaps test [3]:[2,3].
+        // Recall leaves out beads with an empty side: gold [0]:[0] is strict; [1,2]:[1]
+        // overlaps test [1]:[1]; [3]:[2] overlaps test [3]:[2,3].
         assert_eq!(
-            hit_counts(&test, &gold),
+            recall_counts(&gold, &test),
             Counts {
-                tp_strict: 2,
+                tp_strict: 1,
                 fp_strict: 2,
-                tp_lax: 4,
+                tp_lax: 3,
                 fp_lax: 0
             }
         );
         let s = score_documents([(&gold[..], &test[..])]);
         assert_eq!(s.precision_strict, 2.0 / 5.0);
-        assert_eq!(s.recall_strict, 2.0 / 4.0);
-        assert_eq!(s.f1_strict, 2.0 * (0.4 * 0.5) / (0.4 + 0.5));
+        assert_eq!(s.recall_strict, 1.0 / 3.0);
+        assert_eq!(s.f1_strict, 2.0 * (0.4 * (1.0 / 3.0)) / (0.4 + 1.0 / 3.0));
         assert_eq!(s.precision_lax, 4.0 / 5.0);
         assert_eq!(s.recall_lax, 1.0);
+    }
+
+    #[test]
+    fn recall_ignores_insertions_and_deletions_on_both_sides() {
+        // The test misses the gold deletion and adds an insertion: recall does not see
+        // either, precision counts the insertion as a miss.
+        let gold = beads("[0]:[0]\n[1]:[]\n[2]:[1]\n");
+        let test = beads("[0]:[0]\n[1,2]:[1]\n[]:[2]\n");
+        let s = score_documents([(&gold[..], &test[..])]);
+        assert_eq!((s.recall_strict, s.recall_lax), (1.0 / 2.0, 1.0));
+        assert_eq!((s.precision_strict, s.precision_lax), (1.0 / 3.0, 2.0 / 3.0));
+        // A deletion both alignments share is a precision hit and nothing for recall.
+        let gold = beads("[0]:[]\n");
+        let s = score_documents([(&gold[..], &gold[..])]);
+        assert_eq!(
+            (s.precision_strict, s.recall_strict, s.f1_strict),
+            (1.0, 0.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn vecalign_bead_costs_are_read_and_ignored() {
+        assert_eq!(beads("[0]:[1]:0.123456\n"), beads("[0]:[1]\n"));
+        assert!(parse_beads("[0]:[1]:x").is_err());
     }
 
     #[test]

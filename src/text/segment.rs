@@ -120,21 +120,40 @@ impl Candidate<'_> {
             return true;
         };
         if self.marks.chars().any(is_full_width_terminal) {
-            return !self.is_speech_tag_after_quote();
+            return !continues_sentence(self.rest) && !self.is_speech_tag_after_quote();
         }
         if next.is_whitespace() {
             return self.ends_before(self.rest.trim_start());
         }
-        // Chinese often omits the space after a half-width mark (`好!他说`), but an
-        // ellipsis there is a pause: `碧水……范仲淹笔下`.
+        // Chinese often omits the space after a half-width mark (`好!他说`).
         lang == Lang::Zh
-            && is_han(next)
-            && !self.is_ellipsis()
             && self
                 .sentence
                 .chars()
                 .last()
                 .is_some_and(|c| !c.is_ascii_alphanumeric())
+            && if self.is_ellipsis() {
+                self.ellipsis_ends_chinese_clause(next)
+            } else {
+                is_han(next)
+            }
+    }
+
+    /// `……` directly before a new clause ends the sentence (`信心……1至2月，`), except
+    /// inside a quotation, after a list (`栈道、碧水……范仲淹笔下`), before a closing
+    /// quote (`“我们……”他说`) or before `等`.
+    fn ellipsis_ends_chinese_clause(&self, next: char) -> bool {
+        let opens_clause = is_han(next) || next.is_ascii_digit() || is_opener(next);
+        let clause = self
+            .sentence
+            .rsplit(|c| c != '、' && is_clause_mark(c))
+            .next()
+            .unwrap_or_default();
+        opens_clause
+            && self.closers.is_empty()
+            && !continues_sentence(self.rest)
+            && !clause.contains('、')
+            && !in_quotation(self.sentence)
     }
 
     /// `...`, `…` or `……`.
@@ -142,7 +161,8 @@ impl Candidate<'_> {
         self.marks.chars().all(|c| c == '.' || c == '…') && self.marks != "."
     }
 
-    /// `“我们会赢。”他说。`: the quote and its short speech tag are one sentence.
+    /// `“我们会赢。”他说。`: the quote and its short speech tag are one sentence. A tag
+    /// is one clause that ends the sentence; `”他还说，项目……` opens a new one.
     fn is_speech_tag_after_quote(&self) -> bool {
         const SPEECH_VERBS: &[&str] = &[
             "说", "表示", "称", "道", "问", "指出", "强调", "介绍", "认为", "写道",
@@ -153,10 +173,13 @@ impl Candidate<'_> {
         let tag: String = self
             .rest
             .chars()
-            .take_while(|&c| !is_terminal(c))
+            .take_while(|&c| !is_terminal(c) && !is_clause_mark(c))
             .take(SPEECH_TAG_CHARS + 1)
             .collect();
-        tag.chars().count() <= SPEECH_TAG_CHARS && SPEECH_VERBS.iter().any(|v| tag.contains(v))
+        let ends_sentence = self.rest.chars().nth(tag.chars().count()).is_none_or(is_terminal);
+        tag.chars().count() <= SPEECH_TAG_CHARS
+            && ends_sentence
+            && SPEECH_VERBS.iter().any(|v| tag.contains(v))
     }
 
     /// Whether a half-width mark followed by whitespace ends the sentence, given the
@@ -193,6 +216,25 @@ impl Candidate<'_> {
         }
         true
     }
+}
+
+/// Whether Chinese `rest` goes on with the sentence before it: no sentence opens with a
+/// clause mark, the particle `的` (`“好！”的口号`) or `等` (`苹果、香蕉……等水果`).
+fn continues_sentence(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), _) if is_clause_mark(c) => true,
+        (Some('的'), second) => second != Some('确'),
+        (Some('等'), second) => !matches!(second, Some('到' | '待')),
+        _ => false,
+    }
+}
+
+/// Whether a Chinese quotation opened in `text` is still open at its end.
+fn in_quotation(text: &str) -> bool {
+    let opened = text.chars().filter(|&c| matches!(c, '“' | '「' | '『')).count();
+    let closed = text.chars().filter(|&c| matches!(c, '”' | '」' | '』')).count();
+    opened > closed
 }
 
 /// The longest speech tag (`刘美英说`) kept with the quote before it, in characters.
@@ -465,7 +507,8 @@ mod tests {
             [
                 "乡村振兴，人才是关键。",
                 "人才哪里找？",
-                "“我们会赢！”他们说：“一定会。”",
+                "“我们会赢！”",
+                "他们说：“一定会。”",
                 "真的吗?",
                 "是的!"
             ]
@@ -477,6 +520,89 @@ mod tests {
         assert_eq!(
             zh("“今年是开局之年。”刘美英说。目标已经确定。"),
             ["“今年是开局之年。”刘美英说。", "目标已经确定。"]
+        );
+    }
+
+    /// Issue 19's first sentence: the speaker is named before the quote, and what follows
+    /// the quote is a new statement, not a speech tag.
+    #[test]
+    fn chinese_quote_ending_a_statement_ends_the_sentence() {
+        assert_eq!(
+            zh("梁胜指出：“许多项目具有国家意义，是同类中的第一个。”他还说，项目预计在一到两年内完成。"),
+            [
+                "梁胜指出：“许多项目具有国家意义，是同类中的第一个。”",
+                "他还说，项目预计在一到两年内完成。"
+            ]
+        );
+        assert_eq!(
+            zh("「准备好了吗？」『还没有！』（会议推迟了。）他补充道：“我们不能为此道歉。”"),
+            [
+                "「准备好了吗？」",
+                "『还没有！』",
+                "（会议推迟了。）",
+                "他补充道：“我们不能为此道歉。”"
+            ]
+        );
+        assert_eq!(
+            zh("他引用了‘行胜于言。’大家都同意。"),
+            ["他引用了‘行胜于言。’", "大家都同意。"]
+        );
+    }
+
+    #[test]
+    fn chinese_quote_inside_a_sentence_does_not_end_it() {
+        assert_eq!(
+            zh("他用一句“我们会赢！”的口号鼓舞大家。"),
+            ["他用一句“我们会赢！”的口号鼓舞大家。"]
+        );
+        assert_eq!(
+            zh("“这里真美。”，孙阿姨说。他用“绿水青山就是金山银山”来形容。"),
+            ["“这里真美。”，孙阿姨说。", "他用“绿水青山就是金山银山”来形容。"]
+        );
+    }
+
+    /// Issue 19's second sentence.
+    #[test]
+    fn chinese_ellipsis_before_a_new_clause_ends_the_sentence() {
+        assert_eq!(
+            zh("专家认为，外资企业数量同比增长25.1%，显示出强劲的信心……1至2月，合同外资达到66.1亿美元，同比增长150%。"),
+            [
+                "专家认为，外资企业数量同比增长25.1%，显示出强劲的信心……",
+                "1至2月，合同外资达到66.1亿美元，同比增长150%。"
+            ]
+        );
+        assert_eq!(
+            zh("他沉默了很久……我们都不知道该说什么。"),
+            ["他沉默了很久……", "我们都不知道该说什么。"]
+        );
+    }
+
+    #[test]
+    fn chinese_ellipsis_in_a_quotation_list_or_before_a_tag_does_not_end_the_sentence() {
+        assert_eq!(
+            zh("他说：“我们……我们一定会赢。”大家都笑了。"),
+            ["他说：“我们……我们一定会赢。”", "大家都笑了。"]
+        );
+        assert_eq!(
+            zh("飞鸟、绿树、栈道、碧水……范仲淹笔下的美景在这里重现。"),
+            ["飞鸟、绿树、栈道、碧水……范仲淹笔下的美景在这里重现。"]
+        );
+        assert_eq!(
+            zh("“我们……”他停了一下，“一定会赢。”"),
+            ["“我们……”他停了一下，“一定会赢。”"]
+        );
+        assert_eq!(zh("市场上有苹果……等各种水果。"), ["市场上有苹果……等各种水果。"]);
+    }
+
+    #[test]
+    fn chinese_list_numbers_decimals_and_times_do_not_split() {
+        assert_eq!(
+            zh("一、加强管理。1.完善制度；2.落实责任。"),
+            ["一、加强管理。", "1.完善制度；2.落实责任。"]
+        );
+        assert_eq!(
+            zh("利率下调1.5%，会议于上午9.30开始，10:30结束。"),
+            ["利率下调1.5%，会议于上午9.30开始，10:30结束。"]
         );
     }
 

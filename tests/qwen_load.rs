@@ -3,7 +3,8 @@
 
 use bitext::model::manifest;
 use bitext::text::Lang;
-use bitext::translate::{load_engine, EngineKind, EngineOptions};
+use bitext::model::load_engine;
+use bitext::translate::{EngineKind, EngineOptions};
 
 fn load_error(opts: &EngineOptions) -> String {
     match load_engine(opts) {

@@ -4,7 +4,8 @@
 mod qwen_common;
 
 use bitext::text::Lang;
-use bitext::translate::{load_engine, EngineKind, EngineOptions};
+use bitext::model::load_engine;
+use bitext::translate::{EngineKind, EngineOptions};
 use qwen_common::{fixture_lines, qwen_gguf};
 
 fn translate_fixture(from: Lang, to: Lang, file: &str) -> Option<(Vec<String>, Vec<String>)> {

@@ -7,7 +7,8 @@ use crate::align::{align, align_embedded, AlignConfig, Alignment, Side, Weights}
 use crate::corpus::{write_corpus, Format, SentencePair};
 use crate::model::embed::{load_embedder, CachedEmbedder, SentenceEmbedder};
 use crate::text::{detect::detect, read::read_document, segment::split_sentences, Lang};
-use crate::translate::{load_engine, DeviceKind, EngineKind, EngineOptions};
+use crate::model::load_engine;
+use crate::translate::{DeviceKind, EngineKind, EngineOptions};
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};

@@ -4,7 +4,7 @@ use crate::cli::engine::EngineArgs;
 use crate::corpus::Format;
 use crate::pipeline::{self, manifest::Status, RunOptions, Shard};
 use crate::text::Lang;
-use crate::translate::load_engine;
+use crate::model::load_engine;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;

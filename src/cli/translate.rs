@@ -4,7 +4,8 @@
 use crate::cli::engine::EngineArgs;
 use crate::cli::exit_code;
 use crate::text::{detect::detect, segment::split_sentences, Lang};
-use crate::translate::{load_engine, Engine};
+use crate::model::load_engine;
+use crate::translate::Engine;
 use anyhow::{bail, Context};
 use std::collections::HashMap;
 use std::io::{Read, Write};

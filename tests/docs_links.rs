@@ -79,8 +79,8 @@ fn the_link_parser_finds_links_and_skips_code_and_web_links() {
 
 #[test]
 fn the_readme_fits_on_a_few_screens() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README.md");
     let lines = readme.lines().count();
     assert!(lines <= 250, "README.md has {lines} lines; move detail to docs/");
 }

@@ -59,8 +59,14 @@ fn violations(src: &Path) -> Vec<(String, String, String)> {
     let mut bad = Vec::new();
     for file in files {
         let rel = file.strip_prefix(src).expect("under src");
-        let Some(first) = rel.components().next() else { continue };
-        let module = first.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let Some(first) = rel.components().next() else {
+            continue;
+        };
+        let module = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
         let Some(own) = layer_of(&module) else { continue };
         let source = std::fs::read_to_string(&file).expect("UTF-8 source");
         for imported in imported_modules(&source) {
@@ -85,7 +91,11 @@ fn modules_import_only_lower_layers() {
         .iter()
         .map(|(from, to, file)| format!("{from} imports {to} (src/{file})"))
         .collect();
-    assert!(lines.is_empty(), "imports against the layers:\n{}", lines.join("\n"));
+    assert!(
+        lines.is_empty(),
+        "imports against the layers:\n{}",
+        lines.join("\n")
+    );
 }
 
 #[test]
@@ -108,7 +118,8 @@ fn every_top_level_module_has_a_layer() {
 
 #[test]
 fn imports_are_found_in_code_and_not_in_comments() {
-    let source = "use crate::text::Lang;\n// see crate::pipeline\nlet e = crate::model::load(x); // crate::cli\n";
+    let source =
+        "use crate::text::Lang;\n// see crate::pipeline\nlet e = crate::model::load(x); // crate::cli\n";
     let found: Vec<String> = imported_modules(source).into_iter().collect();
     assert_eq!(found, ["model", "text"]);
 }

@@ -3,8 +3,8 @@
 
 mod qwen_common;
 
-use bitext::text::Lang;
 use bitext::model::load_engine;
+use bitext::text::Lang;
 use bitext::translate::{EngineKind, EngineOptions};
 use qwen_common::{fixture_lines, qwen_gguf};
 

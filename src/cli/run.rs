@@ -1,10 +1,10 @@
 //! `bitext run`: the batch pipeline over a folder of articles.
 
-use crate::cli::engine::EngineArgs;
+use crate::cli::flags::{ComputeArgs, EngineArgs};
 use crate::corpus::Format;
+use crate::model::load_engine;
 use crate::pipeline::{self, manifest::Status, RunOptions, Shard};
 use crate::text::Lang;
-use crate::model::load_engine;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +33,7 @@ pub struct Args {
     /// `bitext merge` needs jsonl.
     #[arg(
         long,
+        alias = "format",
         value_enum,
         value_delimiter = ',',
         default_value = "tsv,jsonl,tmx,moses"
@@ -63,6 +64,10 @@ pub struct Args {
     /// Engine, model and decoding settings.
     #[command(flatten)]
     pub engine: EngineArgs,
+
+    /// Device and threads.
+    #[command(flatten)]
+    pub compute: ComputeArgs,
 }
 
 /// Runs `bitext run`.
@@ -73,14 +78,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("{}: --pair-dir is not a folder", dir.display());
         }
     }
-    let engine_opts = args.engine.options(args.to.other(), args.to);
+    let engine_opts = args.engine.options(&args.compute, args.to.other(), args.to);
     // Load the model first: a missing model must fail before any output is touched.
     let mut engine = load_engine(&engine_opts).context("cannot load the translation model")?;
 
     let opts = RunOptions {
         input: args.input,
         output: args.output,
-        engine_kind: format!("{:?}", args.engine.engine).to_lowercase(),
+        engine_kind: format!("{:?}", args.engine.kind()).to_lowercase(),
         globs: args.globs,
         formats: args.formats,
         shard: args.shard,

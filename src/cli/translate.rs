@@ -1,10 +1,10 @@
 //! `bitext translate`: text from files or stdin, segmented, translated, one line out per
 //! sentence (or per input line with `--lines`).
 
-use crate::cli::engine::EngineArgs;
 use crate::cli::exit_code;
-use crate::text::{detect::detect, segment::split_sentences, Lang};
+use crate::cli::flags::{ComputeArgs, EngineArgs};
 use crate::model::load_engine;
+use crate::text::{detect::detect, segment::split_sentences, Lang};
 use crate::translate::Engine;
 use anyhow::{bail, Context};
 use std::collections::HashMap;
@@ -41,6 +41,11 @@ pub struct Args {
     /// Engine, model and decoding settings.
     #[command(flatten)]
     pub engine: EngineArgs,
+
+    /// Device and threads.
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+
     /// Translate each input line as one segment instead of splitting it into sentences.
     #[arg(long)]
     pub lines: bool,
@@ -86,7 +91,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(from) = fixed_from {
         engines.insert(
             from,
-            load_engine(&args.engine.options(from, args.to.unwrap_or(from.other())))?,
+            load_engine(
+                &args
+                    .engine
+                    .options(&args.compute, from, args.to.unwrap_or(from.other())),
+            )?,
         );
     }
     let stdout = std::io::stdout();
@@ -116,9 +125,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         let engine = match engines.entry(from) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => v.insert(load_engine(
-                &args.engine.options(from, args.to.unwrap_or(from.other())),
-            )?),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(load_engine(&args.engine.options(
+                &args.compute,
+                from,
+                args.to.unwrap_or(from.other()),
+            ))?),
         };
         let grouped = segments(&text, from, args.lines);
         let flat: Vec<String> = grouped.iter().flatten().cloned().collect();

@@ -2,10 +2,10 @@
 //! sentence-aligned parallel corpora.
 //!
 //! The crate is organised by pipeline stage: [`text`] reads, cleans and segments
-//! articles, [`model`] resolves and loads weights, [`translate`] runs the engines,
-//! [`align`] pairs sentences, [`corpus`] reads and writes corpora, [`eval`] scores
-//! translations and alignments, and [`pipeline`] drives whole folders. [`cli`] is a
-//! thin layer over all of them.
+//! articles, [`translate`] defines the engine trait and options, [`model`] loads
+//! weights and the engines that implement it, [`align`] pairs sentences, [`corpus`]
+//! reads and writes corpora, [`eval`] scores translations and alignments, and
+//! [`pipeline`] drives whole folders. [`cli`] is a thin layer over all of them.
 
 pub mod align;
 pub mod cli;

@@ -1,9 +1,10 @@
 //! Loading the qwen engine fails early with a one-line error naming what is wrong, and the
 //! shipped model manifests are consistent. Needs no model weights.
 
+use bitext::model::load_engine;
 use bitext::model::manifest;
 use bitext::text::Lang;
-use bitext::translate::{load_engine, EngineKind, EngineOptions};
+use bitext::translate::{EngineKind, EngineOptions};
 
 fn load_error(opts: &EngineOptions) -> String {
     match load_engine(opts) {

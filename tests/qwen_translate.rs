@@ -3,10 +3,11 @@
 
 mod qwen_common;
 
+use bitext::model::load_engine;
 use bitext::text::article::load_article;
 use bitext::text::detect::is_code_mixed;
 use bitext::text::Lang;
-use bitext::translate::{load_engine, EngineKind, EngineOptions};
+use bitext::translate::{EngineKind, EngineOptions};
 use qwen_common::{fixture_lines, qwen_gguf};
 
 fn translate_fixture(from: Lang, to: Lang, file: &str) -> Option<(Vec<String>, Vec<String>)> {

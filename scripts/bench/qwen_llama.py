@@ -13,7 +13,7 @@ shared prompt prefix (llama-cpp-python keeps the longest common prefix), with no
 Usage: scripts/bench/qwen_llama.py --gguf FILE --pair en-zh [--n 200] [--threads 2]
            [--bitext target/release/bitext] [--batch-size 32] [--out DIR]
 Prints one markdown table row per engine; writes hypotheses and JSON under --out.
-Needs a venv with llama-cpp-python (built as the README says) and sacrebleu.
+Needs a venv with llama-cpp-python (built as docs/benchmarks.md says) and sacrebleu.
 """
 import argparse
 import json

@@ -1,26 +1,32 @@
 //! Filters for corpus output: drop pairs that are probably misaligned or not in the
 //! languages they claim, and exact duplicates.
 
+use super::document::AlignedDocument;
 use crate::corpus::SentencePair;
 use crate::text::detect::detect;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
-/// Which pairs to keep.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Which pairs to keep (also the corpus filter flags of `bitext align`).
+#[derive(Debug, Clone, Default, PartialEq, clap::Args)]
 pub struct Filters {
-    /// Drop pairs scored below this.
+    /// Corpus output: drop pairs scored below this.
+    #[arg(long)]
     pub min_score: Option<f64>,
-    /// Drop pairs whose length ratio, relative to their document's ratio, is above this
-    /// or below its inverse.
+    /// Corpus output: drop pairs whose length ratio, relative to their document's, is
+    /// above this or below its inverse (e.g. 2).
+    #[arg(long)]
     pub max_length_ratio: Option<f64>,
-    /// Drop pairs whose sides are not written in their languages' scripts.
+    /// Corpus output: drop pairs whose Chinese side is not mostly Han or whose English
+    /// side is not mostly Latin.
+    #[arg(long)]
     pub script_check: bool,
-    /// Drop pairs whose source and target text both occurred before.
+    /// Corpus output: drop exact duplicate pairs.
+    #[arg(long)]
     pub dedup: bool,
 }
 
 /// Why a pair was dropped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rejection {
     /// Its score is below `min_score`.
     Score,
@@ -32,7 +38,39 @@ pub enum Rejection {
     Duplicate,
 }
 
+impl Rejection {
+    /// What the dropped pairs failed, named after the flag that dropped them.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rejection::Score => "below --min-score",
+            Rejection::LengthRatio => "outside --max-length-ratio",
+            Rejection::Script => "failing --script-check",
+            Rejection::Duplicate => "duplicates",
+        }
+    }
+}
+
 impl Filters {
+    /// The corpus pairs of `docs` that pass every filter, in order, and how many pairs
+    /// each rejection dropped.
+    pub fn apply(&self, docs: &[AlignedDocument]) -> (Vec<SentencePair>, BTreeMap<Rejection, usize>) {
+        let mut kept = Vec::new();
+        let mut rejected = BTreeMap::new();
+        for doc in docs {
+            for pair in &doc.pairs {
+                match self.check(pair, doc.length_ratio) {
+                    Ok(()) => kept.push(pair.clone()),
+                    Err(r) => *rejected.entry(r).or_default() += 1,
+                }
+            }
+        }
+        let duplicates = self.dedup_pairs(&mut kept);
+        if duplicates > 0 {
+            rejected.insert(Rejection::Duplicate, duplicates);
+        }
+        (kept, rejected)
+    }
+
     /// Checks one pair from a document whose target/source character ratio is
     /// `doc_ratio`. Duplicates are checked by [`Filters::dedup_pairs`].
     pub fn check(&self, pair: &SentencePair, doc_ratio: f64) -> Result<(), Rejection> {

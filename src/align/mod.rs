@@ -16,11 +16,13 @@
 //! around the anchors ([`window`], [`search`]). Without anchors the band is searched.
 
 pub mod anchors;
+pub mod document;
 pub mod embedding;
 pub mod filter;
 pub mod ladder;
 pub mod length;
 pub mod lexical;
+pub mod overrides;
 pub mod search;
 pub mod window;
 

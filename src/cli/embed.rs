@@ -1,8 +1,8 @@
 //! `bitext embed`: sentence vectors for inspection and for the aligner's tests.
 
+use crate::cli::flags::{ComputeArgs, EmbedArgs};
 use crate::fsio::write_atomic;
 use crate::model::embed::load_embedder;
-use crate::translate::DeviceKind;
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -31,17 +31,13 @@ pub struct Args {
     #[arg(long, short)]
     pub output: Option<PathBuf>,
 
-    /// Embedding model: `e5-small`, `labse`, a Hugging Face model directory or an E5S1 file.
-    #[arg(long, default_value = "e5-small")]
-    pub embed_model: String,
+    /// The embedding model.
+    #[command(flatten)]
+    pub embed: EmbedArgs,
 
-    /// Where the model runs.
-    #[arg(long, value_enum, default_value_t = DeviceKind::Cpu)]
-    pub device: DeviceKind,
-
-    /// CPU threads for the matrix kernels (0: one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Device and threads.
+    #[command(flatten)]
+    pub compute: ComputeArgs,
 }
 
 /// Runs `bitext embed`.
@@ -52,12 +48,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("{}: cannot read as UTF-8 text", args.file.display()))?;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    if args.threads > 0 {
-        // candle sizes its thread pool from this variable; set before any work starts.
-        std::env::set_var("RAYON_NUM_THREADS", args.threads.to_string());
-    }
-    let device = args.device.open()?;
-    let embedder = load_embedder(&args.embed_model, &device)?;
+    args.compute.init_thread_pool();
+    let device = args.compute.device.open()?;
+    let embedder = load_embedder(args.embed.model(), &device)?;
     let start = std::time::Instant::now();
     let vectors = embedder.embed(&lines)?;
     let seconds = start.elapsed().as_secs_f64();

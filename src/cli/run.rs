@@ -1,12 +1,12 @@
 //! `bitext run`: the batch pipeline over a folder of articles.
 
-use crate::cli::engine::EngineArgs;
+use crate::cli::flags::{ComputeArgs, EngineArgs};
 use crate::corpus::Format;
 use crate::model::embed::quality::DEFAULT_SCORER;
 use crate::model::embed::{load_embedder, CachedEmbedder, SentenceEmbedder};
+use crate::model::load_engine;
 use crate::pipeline::{self, manifest::Status, RunOptions, Shard};
 use crate::text::Lang;
-use crate::translate::load_engine;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +35,7 @@ pub struct Args {
     /// `bitext merge` needs jsonl.
     #[arg(
         long,
+        alias = "format",
         value_enum,
         value_delimiter = ',',
         default_value = "tsv,jsonl,tmx,moses"
@@ -80,6 +81,10 @@ pub struct Args {
     /// Engine, model and decoding settings.
     #[command(flatten)]
     pub engine: EngineArgs,
+
+    /// Device and threads.
+    #[command(flatten)]
+    pub compute: ComputeArgs,
 }
 
 /// The pair scorer `bitext run` uses, with its vectors cached under the output's state
@@ -90,7 +95,7 @@ fn load_scorer(args: &Args) -> anyhow::Result<Option<CachedEmbedder>> {
     }
     let name = args.score_model.as_deref().unwrap_or(DEFAULT_SCORER);
     let loaded = args
-        .engine
+        .compute
         .device
         .open()
         .and_then(|device| load_embedder(name, &device));
@@ -116,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("{}: --pair-dir is not a folder", dir.display());
         }
     }
-    let engine_opts = args.engine.options(args.to.other(), args.to);
+    let engine_opts = args.engine.options(&args.compute, args.to.other(), args.to);
     // Load the model first: a missing model must fail before any output is touched.
     let mut engine = load_engine(&engine_opts).context("cannot load the translation model")?;
     let scorer = load_scorer(&args)?;
@@ -124,7 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let opts = RunOptions {
         input: args.input,
         output: args.output,
-        engine_kind: format!("{:?}", args.engine.engine).to_lowercase(),
+        engine_kind: format!("{:?}", args.engine.kind()).to_lowercase(),
         globs: args.globs,
         formats: args.formats,
         shard: args.shard,

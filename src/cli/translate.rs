@@ -1,10 +1,11 @@
 //! `bitext translate`: text from files or stdin, segmented, translated, one line out per
 //! sentence (or per input line with `--lines`).
 
-use crate::cli::engine::EngineArgs;
 use crate::cli::exit_code;
+use crate::cli::flags::{ComputeArgs, EngineArgs};
+use crate::model::load_engine;
 use crate::text::{detect::detect, detect::is_code_mixed, segment::split_sentences, Lang};
-use crate::translate::{load_engine, Engine};
+use crate::translate::Engine;
 use anyhow::{bail, Context};
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -40,6 +41,11 @@ pub struct Args {
     /// Engine, model and decoding settings.
     #[command(flatten)]
     pub engine: EngineArgs,
+
+    /// Device and threads.
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+
     /// Translate each input line as one segment instead of splitting it into sentences.
     #[arg(long)]
     pub lines: bool,
@@ -85,7 +91,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(from) = fixed_from {
         engines.insert(
             from,
-            load_engine(&args.engine.options(from, args.to.unwrap_or(from.other())))?,
+            load_engine(
+                &args
+                    .engine
+                    .options(&args.compute, from, args.to.unwrap_or(from.other())),
+            )?,
         );
     }
     let stdout = std::io::stdout();
@@ -117,9 +127,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         let engine = match engines.entry(from) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => v.insert(load_engine(
-                &args.engine.options(from, args.to.unwrap_or(from.other())),
-            )?),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(load_engine(&args.engine.options(
+                &args.compute,
+                from,
+                args.to.unwrap_or(from.other()),
+            ))?),
         };
         let grouped = segments(&text, from, args.lines);
         let flat: Vec<String> = grouped.iter().flatten().cloned().collect();

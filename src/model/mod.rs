@@ -1,5 +1,6 @@
 //! Finding, fetching and loading model weights and tokenizers.
 
+use crate::translate::{Engine, EngineKind, EngineOptions};
 use std::path::PathBuf;
 
 /// bitext's own model cache, for weights that do not come from the Hugging Face hub
@@ -24,3 +25,14 @@ pub mod manifest;
 pub mod marian;
 pub mod quantized;
 pub mod qwen;
+
+/// Loads the engine that `opts` describe. Fails before any work when the model is missing.
+pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
+    if opts.from == opts.to {
+        anyhow::bail!("source and target language are both {}", opts.from);
+    }
+    match opts.engine {
+        EngineKind::Marian => marian::load_engine(opts),
+        EngineKind::Qwen => qwen::load_engine(opts),
+    }
+}

@@ -19,11 +19,12 @@ pub mod manifest;
 pub mod merge;
 pub mod progress;
 
-use crate::align::{align, AlignConfig, AlignError, Side};
+use crate::align::document::{align_documents, DocumentPair, Text};
+use crate::align::AlignConfig;
 use crate::corpus::{CorpusWriter, Format, SentencePair};
 use crate::model::embed::quality::{self, ScoreSummary};
 use crate::model::embed::SentenceEmbedder;
-use crate::text::{self, clean, detect::is_code_mixed, read, Lang};
+use crate::text::{self, clean, detect::is_code_mixed, join_sentences, read, Lang};
 use crate::translate::Engine;
 use anyhow::Context;
 use manifest::{EngineInfo, FileEntry, Manifest, Settings, Status, Timings, Totals};
@@ -555,17 +556,35 @@ impl Runner<'_> {
                         pairs
                     }
                     Some(target) => {
-                        let source = paragraphs.concat();
-                        let mt = translations.concat();
-                        match aligned_pairs(&article.rel, (from, to), &source, &mt, target) {
-                            Ok(pairs) => pairs,
+                        let path = self.opts.input.join(&article.rel);
+                        let pair = DocumentPair {
+                            doc: article.rel.clone(),
+                            src: Text {
+                                path: path.clone(),
+                                lang: from,
+                                sentences: paragraphs.concat(),
+                                translation: Some(translations.concat()),
+                            },
+                            tgt: Text {
+                                path,
+                                lang: to,
+                                sentences: target.clone(),
+                                translation: None,
+                            },
+                        };
+                        let config = AlignConfig::default();
+                        let aligned = align_documents(vec![pair], None, None, &config, false)?.pop();
+                        match aligned.context("one result per document pair")? {
+                            Ok(aligned) => aligned.pairs,
                             Err(e) => {
+                                // The error carries the source path as context; the cause is the reason.
+                                let reason = format!("cannot align: {}", e.root_cause());
                                 eprintln!(
-                                    "bitext: {}: cannot align: {e}",
+                                    "bitext: {}: {reason}",
                                     self.opts.input.join(&article.rel).display()
                                 );
                                 article.entry.status = Status::Failed;
-                                article.entry.reason = Some(format!("cannot align: {e}"));
+                                article.entry.reason = Some(reason);
                                 Vec::new()
                             }
                         }
@@ -594,12 +613,6 @@ impl Runner<'_> {
         self.engine_sentences += translated;
         Ok(())
     }
-}
-
-/// Joins translated sentences as running text: without spaces in Chinese, with
-/// one in English.
-fn join_sentences(sentences: &[String], lang: Lang) -> String {
-    sentences.join(if lang == Lang::Zh { "" } else { " " })
 }
 
 /// The translated article: one line per paragraph (the title first), blank lines between.
@@ -643,44 +656,6 @@ fn translation_pairs(
             tgt_ids: vec![id],
         })
         .collect()
-}
-
-/// Aligns `source` with the existing translation `target`, the machine translation
-/// `mt` of `source` serving as the lexical signal; beads with both sides become
-/// pairs (merged sentences joined as running text), scored by the aligner.
-fn aligned_pairs(
-    doc: &str,
-    (from, to): (Lang, Lang),
-    source: &[String],
-    mt: &[String],
-    target: &[String],
-) -> Result<Vec<SentencePair>, AlignError> {
-    let src = Side {
-        sentences: source,
-        lang: from,
-        translation: Some(mt),
-    };
-    let tgt = Side {
-        sentences: target,
-        lang: to,
-        translation: None,
-    };
-    let alignment = align(&src, &tgt, &AlignConfig::default())?;
-    Ok(alignment
-        .beads
-        .into_iter()
-        .filter(|b| !b.src.is_empty() && !b.tgt.is_empty())
-        .map(|b| SentencePair {
-            doc: doc.to_string(),
-            src_lang: from,
-            tgt_lang: to,
-            src: join_sentences(&source[b.src.clone()], from),
-            tgt: join_sentences(&target[b.tgt.clone()], to),
-            src_ids: b.src.collect(),
-            tgt_ids: b.tgt.collect(),
-            score: Some(b.score),
-        })
-        .collect())
 }
 
 /// Where the translation of the article at `rel` goes, relative to the output

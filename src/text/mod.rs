@@ -40,6 +40,11 @@ impl Lang {
     }
 }
 
+/// Joins sentences as running text: without spaces in Chinese, with one in English.
+pub fn join_sentences(sentences: &[String], lang: Lang) -> String {
+    sentences.join(if lang == Lang::Zh { "" } else { " " })
+}
+
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())

@@ -1,4 +1,8 @@
 //! Translation engines behind one trait, with the options shared by all of them.
+//!
+//! The engines themselves live in [`crate::model`] and implement [`Engine`];
+//! `crate::model::load_engine` picks one. This module imports no model, so the layers
+//! read top to bottom: `model` → `translate` → `text`.
 
 pub mod batch;
 
@@ -176,16 +180,5 @@ impl EngineOptions {
             device: DeviceKind::Cpu,
             precision: Precision::F32,
         }
-    }
-}
-
-/// Loads the engine that `opts` describe. Fails before any work when the model is missing.
-pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
-    if opts.from == opts.to {
-        anyhow::bail!("source and target language are both {}", opts.from);
-    }
-    match opts.engine {
-        EngineKind::Marian => crate::model::marian::load_engine(opts),
-        EngineKind::Qwen => crate::model::qwen::load_engine(opts),
     }
 }

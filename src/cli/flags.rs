@@ -1,4 +1,7 @@
-//! The engine flags shared by `bitext translate` and `bitext run`.
+//! The flags that several subcommands share, each declared once: engine flags
+//! (`run`, `translate`, `align`), compute flags (`run`, `translate`, `align`, `embed`) and
+//! embedding flags (`align`, `embed`). Subcommands flatten these structs, so a flag has
+//! one spelling and one help text everywhere.
 
 use crate::text::Lang;
 use crate::translate::{DeviceKind, EngineKind, EngineOptions, Precision};
@@ -7,9 +10,10 @@ use std::path::PathBuf;
 /// Which engine and model to load, and how to decode.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EngineArgs {
-    /// Engine: marian (fast, opus-mt) or qwen (GGUF instruction model).
-    #[arg(long, value_enum, default_value = "marian")]
-    pub engine: EngineKind,
+    /// Translation engine: marian (the default; opus-mt, fast) or qwen (GGUF instruction
+    /// model). `align` translates only when an engine or model flag is given.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineKind>,
 
     /// Model name from models/*.toml or a Hugging Face repo id (default: the engine's model
     /// for the direction, e.g. opus-mt-en-zh).
@@ -54,14 +58,6 @@ pub struct EngineArgs {
     #[arg(long, value_name = "A,B", default_value = "2,10", value_parser = parse_length_cap)]
     pub length_cap: (f32, usize),
 
-    /// Compute threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-
-    /// Where the model runs.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceKind,
-
     /// Precision of weights and activations (f16/bf16 mainly for GPUs; q8_0: Marian's
     /// linear layers with 8-bit block-quantized weights, opt-in, not exact).
     #[arg(long, value_enum, default_value = "f32")]
@@ -85,9 +81,19 @@ fn parse_length_cap(s: &str) -> Result<(f32, usize), String> {
 }
 
 impl EngineArgs {
-    /// The engine options for translating `from` → `to`.
-    pub fn options(&self, from: Lang, to: Lang) -> EngineOptions {
-        let mut o = EngineOptions::new(self.engine, from, to);
+    /// The engine family: `--engine`, else Marian.
+    pub fn kind(&self) -> EngineKind {
+        self.engine.unwrap_or(EngineKind::Marian)
+    }
+
+    /// Whether an engine or a model was named (`align` translates only then).
+    pub fn requested(&self) -> bool {
+        self.engine.is_some() || self.model.is_some() || self.model_dir.is_some() || self.model_file.is_some()
+    }
+
+    /// The engine options for translating `from` → `to` on `compute`'s device and threads.
+    pub fn options(&self, compute: &ComputeArgs, from: Lang, to: Lang) -> EngineOptions {
+        let mut o = EngineOptions::new(self.kind(), from, to);
         o.model = self.model.clone();
         o.model_dir = self.model_dir.clone();
         o.model_file = self.model_file.clone();
@@ -98,9 +104,55 @@ impl EngineArgs {
         o.min_new_tokens = self.min_new_tokens;
         o.no_repeat_ngram = self.no_repeat_ngram;
         o.length_cap = self.length_cap;
-        o.threads = self.threads;
-        o.device = self.device;
+        o.threads = compute.threads();
+        o.device = compute.device;
         o.precision = self.dtype;
         o
     }
 }
+
+/// Where models run and on how many threads.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ComputeArgs {
+    /// Compute threads (default or 0: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// Where the models run (cuda and metal need bitext built with that cargo feature).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceKind,
+}
+
+impl ComputeArgs {
+    /// `--threads`, with 0 meaning one per core.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads.filter(|&n| n > 0)
+    }
+
+    /// Sizes the thread pool of candle's CPU kernels (and bitext's own parallel loops)
+    /// from `--threads`; call before any work starts.
+    pub fn init_thread_pool(&self) {
+        if let Some(n) = self.threads() {
+            std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+        }
+    }
+}
+
+/// Which sentence-embedding model to load.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EmbedArgs {
+    /// Sentence-embedding model: e5-small (the default), labse, a Hugging Face model
+    /// directory (BERT or XLM-R) or an E5S1 file with tokenizer.json beside it.
+    #[arg(long, value_name = "MODEL")]
+    pub embed_model: Option<String>,
+}
+
+impl EmbedArgs {
+    /// The model to load: `--embed-model`, else e5-small.
+    pub fn model(&self) -> &str {
+        self.embed_model.as_deref().unwrap_or(DEFAULT_EMBED_MODEL)
+    }
+}
+
+/// The embedding model used when none is named.
+pub const DEFAULT_EMBED_MODEL: &str = "e5-small";

@@ -322,15 +322,19 @@ fn shards_cover_every_file_once_and_merge_into_the_unsharded_result() {
         shard_dirs.push(opts.output);
     }
     assert_eq!(shard_files, whole_manifest.files.len());
-    // Merging a shard twice must not duplicate anything.
-    shard_dirs.push(shard_dirs[0].clone());
     let merged_dir = dir.path().join("merged");
-    let merged = merge(&shard_dirs, &merged_dir).unwrap();
+    let merged = merge(&shard_dirs, &merged_dir, false).unwrap();
     assert_eq!(outputs(&merged_dir), outputs(&whole.output));
     assert_eq!(merged.files, whole_manifest.files);
     assert_eq!(merged.totals.sentences, whole_manifest.totals.sentences);
+    assert_eq!(merged.settings.shard.as_deref(), Some("0,1,2/3"));
+    let record = merged.merge.unwrap();
+    assert_eq!(
+        (record.shard_count, record.merged, record.missing),
+        (3, vec![0, 1, 2], vec![])
+    );
     assert!(
-        merge(&shard_dirs, &shard_dirs[1]).is_err(),
+        merge(&shard_dirs, &shard_dirs[1], false).is_err(),
         "refuses to merge into an input"
     );
 }
@@ -440,7 +444,12 @@ fn merge_refuses_a_corpus_that_is_not_in_document_order() {
     let text = std::fs::read_to_string(&jsonl).unwrap();
     let reversed: Vec<&str> = text.lines().rev().collect();
     std::fs::write(&jsonl, reversed.join("\n") + "\n").unwrap();
-    let err = merge(std::slice::from_ref(&opts.output), &dir.path().join("merged")).unwrap_err();
+    let err = merge(
+        std::slice::from_ref(&opts.output),
+        &dir.path().join("merged"),
+        false,
+    )
+    .unwrap_err();
     let err = format!("{err:#}");
     assert!(
         err.contains("corpus.jsonl") && err.contains("document order"),

@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::{bitext, fixture};
-use std::collections::BTreeMap;
+use common::{bitext, fixture, outputs};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -73,25 +72,6 @@ fn assert_refused(output: &Output, needles: &[&str]) {
 
 fn manifest(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
-}
-
-/// Every output file except the manifest and the state folder, by relative path.
-fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".bitext")
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file() && e.file_name() != "manifest.json")
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 /// Four shards, an unsharded reference run and the folder they share.

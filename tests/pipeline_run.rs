@@ -9,6 +9,7 @@ use bitext::pipeline::manifest::{Manifest, Status};
 use bitext::pipeline::{merge::merge, run, RunOptions, Shard};
 use bitext::text::Lang;
 use bitext::translate::Engine;
+use common::outputs;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -116,25 +117,6 @@ fn options(input: &Path, output: &Path) -> RunOptions {
         progress: false,
         pair_dir: None,
     }
-}
-
-/// Every output file except the manifest (which records timings), by relative path.
-fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".bitext")
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file() && e.file_name() != "manifest.json")
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 fn run_with(opts: &RunOptions, batch_sensitive: bool) -> (Manifest, Vec<Vec<String>>) {

@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::{bitext, fixture};
-use std::collections::BTreeMap;
+use common::{bitext, fixture, outputs};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -143,25 +142,6 @@ fn wait_for_end(id: &str, logs: &Path) -> String {
 /// The log of the merge job `id`.
 fn merge_log(out: &Path, id: &str) -> String {
     std::fs::read_to_string(out.join(format!("logs/merge-job-{id}.log"))).unwrap_or_default()
-}
-
-/// Every output file except the manifest and the state folder, by relative path.
-fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".bitext")
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file() && e.file_name() != "manifest.json")
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 #[test]

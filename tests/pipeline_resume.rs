@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{bitext, fixture};
-use std::collections::BTreeMap;
+use common::{bitext, fixture, outputs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -55,25 +54,6 @@ fn run_command(input: &Path, out: &Path, extra: &[&str]) -> Command {
 fn run_to_end(input: &Path, out: &Path, extra: &[&str]) -> i32 {
     let output = run_command(input, out, extra).output().unwrap();
     output.status.code().unwrap_or(-1)
-}
-
-/// Every output file except the manifest (which holds timings), by relative path.
-fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".bitext")
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file() && e.file_name() != "manifest.json")
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 /// The `files` list of a manifest.

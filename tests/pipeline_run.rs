@@ -11,6 +11,7 @@ use bitext::pipeline::manifest::{Manifest, Status};
 use bitext::pipeline::{corpus_path, merge::merge, run, RunOptions, Shard};
 use bitext::text::Lang;
 use bitext::translate::Engine;
+use common::outputs;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -119,25 +120,6 @@ fn options(input: &Path, output: &Path) -> RunOptions {
         pair_dir: None,
         min_score: None,
     }
-}
-
-/// Every output file except the manifest (which records timings), by relative path.
-fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".bitext")
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file() && e.file_name() != "manifest.json")
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 fn run_with(opts: &RunOptions, batch_sensitive: bool) -> (Manifest, Vec<Vec<String>>) {
@@ -325,15 +307,19 @@ fn shards_cover_every_file_once_and_merge_into_the_unsharded_result() {
         shard_dirs.push(opts.output);
     }
     assert_eq!(shard_files, whole_manifest.files.len());
-    // Merging a shard twice must not duplicate anything.
-    shard_dirs.push(shard_dirs[0].clone());
     let merged_dir = dir.path().join("merged");
-    let merged = merge(&shard_dirs, &merged_dir).unwrap();
+    let merged = merge(&shard_dirs, &merged_dir, false).unwrap();
     assert_eq!(outputs(&merged_dir), outputs(&whole.output));
     assert_eq!(merged.files, whole_manifest.files);
     assert_eq!(merged.totals.sentences, whole_manifest.totals.sentences);
+    assert_eq!(merged.settings.shard.as_deref(), Some("0,1,2/3"));
+    let record = merged.merge.unwrap();
+    assert_eq!(
+        (record.shard_count, record.merged, record.missing),
+        (3, vec![0, 1, 2], vec![])
+    );
     assert!(
-        merge(&shard_dirs, &shard_dirs[1]).is_err(),
+        merge(&shard_dirs, &shard_dirs[1], false).is_err(),
         "refuses to merge into an input"
     );
 }
@@ -443,7 +429,12 @@ fn merge_refuses_a_corpus_that_is_not_in_document_order() {
     let text = std::fs::read_to_string(&jsonl).unwrap();
     let reversed: Vec<&str> = text.lines().rev().collect();
     std::fs::write(&jsonl, reversed.join("\n") + "\n").unwrap();
-    let err = merge(std::slice::from_ref(&opts.output), &dir.path().join("merged")).unwrap_err();
+    let err = merge(
+        std::slice::from_ref(&opts.output),
+        &dir.path().join("merged"),
+        false,
+    )
+    .unwrap_err();
     let err = format!("{err:#}");
     assert!(
         err.contains("corpus.jsonl") && err.contains("document order"),

@@ -3,7 +3,7 @@
 use crate::cli::flags::{ComputeArgs, EngineArgs};
 use crate::corpus::Format;
 use crate::model::embed::quality::DEFAULT_SCORER;
-use crate::model::embed::{load_embedder, CachedEmbedder, SentenceEmbedder};
+use crate::model::embed::{load_embedder, SentenceEmbedder};
 use crate::model::load_engine;
 use crate::pipeline::{self, manifest::Status, RunOptions, Shard};
 use crate::text::Lang;
@@ -87,9 +87,10 @@ pub struct Args {
     pub compute: ComputeArgs,
 }
 
-/// The pair scorer `bitext run` uses, with its vectors cached under the output's state
-/// folder so that a resumed run embeds nothing twice.
-fn load_scorer(args: &Args) -> anyhow::Result<Option<CachedEmbedder>> {
+/// The pair scorer `bitext run` uses. Each article's pairs are embedded in one call of
+/// their own and nothing is cached, so that a pair's score does not depend on which other
+/// texts shared its batch: sharded, resumed and whole runs write the same digits.
+fn load_scorer(args: &Args) -> anyhow::Result<Option<Box<dyn SentenceEmbedder>>> {
     if args.no_score || args.pair_dir.is_some() {
         return Ok(None);
     }
@@ -99,18 +100,16 @@ fn load_scorer(args: &Args) -> anyhow::Result<Option<CachedEmbedder>> {
         .device
         .open()
         .and_then(|device| load_embedder(name, &device));
-    let embedder = match (loaded, &args.score_model) {
-        (Ok(e), _) => e,
-        (Err(e), Some(_)) => return Err(e.context("cannot load the --score-model")),
+    match (loaded, &args.score_model) {
+        (Ok(e), _) => Ok(Some(e)),
+        (Err(e), Some(_)) => Err(e.context("cannot load the --score-model")),
         (Err(e), None) => {
             tracing::warn!(
                 "pairs are not scored: {e:#}; pass --score-model MODEL, or --no-score to silence this"
             );
-            return Ok(None);
+            Ok(None)
         }
-    };
-    let dir = args.output.join(pipeline::STATE_DIR).join("embeddings");
-    Ok(Some(CachedEmbedder::open(embedder, &dir)?))
+    }
 }
 
 /// Runs `bitext run`.
@@ -141,11 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         pair_dir: args.pair_dir,
         min_score: args.min_score,
     };
-    let manifest = pipeline::run(
-        &opts,
-        engine.as_mut(),
-        scorer.as_ref().map(|s| s as &dyn SentenceEmbedder),
-    )?;
+    let manifest = pipeline::run(&opts, engine.as_mut(), scorer.as_deref())?;
     let t = &manifest.totals;
     tracing::info!(
         "{} files: {} translated ({} sentences, {} pairs, {} new to the engine), {} skipped, {} failed in {:.1} s; see {}",

@@ -24,6 +24,25 @@ pub struct Manifest {
     pub quality: Option<ScoreSummary>,
     /// Wall-clock time spent in each stage, in seconds.
     pub timings: Timings,
+    /// How a merged manifest was put together (absent for a single run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<MergeRecord>,
+}
+
+/// The shard set behind a manifest written by `bitext merge`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergeRecord {
+    /// N: how many shards the input files were split into.
+    pub shard_count: usize,
+    /// The shards (K of K/N) merged, ascending.
+    pub merged: Vec<usize>,
+    /// The shards of `0..N` that were not there (merged with `--allow-partial`); empty
+    /// when the set is complete.
+    pub missing: Vec<usize>,
+    /// Elapsed time from the earliest shard's start to the latest shard's finish, in
+    /// seconds (absent when a shard's manifest has no start time). The merged
+    /// `timings` are sums over the shards instead: machine time.
+    pub wall_span_s: Option<f64>,
 }
 
 /// Which engine produced the translations.
@@ -46,7 +65,11 @@ pub struct Settings {
     pub globs: Vec<String>,
     /// Corpus formats written.
     pub formats: Vec<Format>,
-    /// `K/N` when only one shard of the files was processed.
+    /// The absolute path of the input folder (or file), as given.
+    #[serde(default)]
+    pub input: Option<String>,
+    /// `K/N` when only one shard of the files was processed; in a merged manifest, the
+    /// shards it holds as `K,K,.../N`.
     pub shard: Option<String>,
     /// Most sentences per batch.
     pub batch_size: usize,
@@ -173,7 +196,9 @@ fn code_mixing_rate(files: &[FileEntry]) -> f64 {
     }
 }
 
-/// Seconds spent per stage, and the resulting rates.
+/// Seconds spent per stage, and the resulting rates. In a merged manifest every
+/// time is the sum over the shards (machine time) and the rates are per second of
+/// it; [`MergeRecord::wall_span_s`] is the elapsed time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     /// Reading, cleaning and segmenting.
@@ -190,6 +215,12 @@ pub struct Timings {
     pub sentences_per_s: f64,
     /// Translated files per minute of `total_s`.
     pub articles_per_min: f64,
+    /// When the run started, in seconds since the Unix epoch (earliest shard when merged).
+    #[serde(default)]
+    pub started_unix_s: Option<f64>,
+    /// When the run finished, in seconds since the Unix epoch (latest shard when merged).
+    #[serde(default)]
+    pub finished_unix_s: Option<f64>,
 }
 
 impl Timings {

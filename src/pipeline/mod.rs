@@ -45,6 +45,8 @@ pub const CORPUS_STEM: &str = "corpus";
 pub const MANIFEST: &str = "manifest.json";
 /// Folder of the translated articles in the output folder.
 pub const TRANSLATED_DIR: &str = "translated";
+/// The lock file under [`STATE_DIR`] that a run or merge holds while it writes the folder.
+pub const LOCK: &str = "lock";
 
 /// One share of the input files: those whose path hash is `index` modulo `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,8 +156,10 @@ pub fn run(
     scorer: Option<&dyn SentenceEmbedder>,
 ) -> anyhow::Result<Manifest> {
     let start = Instant::now();
+    let started_unix_s = unix_now();
     let (from, to) = engine.direction();
     let files = list_files(opts)?;
+    let _lock = lock_output(&opts.output)?;
     let progress = if opts.progress {
         Progress::new(files.len())
     } else {
@@ -230,6 +234,8 @@ pub fn run(
     }
     timings.write_s += t.elapsed().as_secs_f64();
     timings.total_s = start.elapsed().as_secs_f64();
+    timings.started_unix_s = Some(started_unix_s);
+    timings.finished_unix_s = Some(unix_now());
     let mut totals = Totals::of(&entries);
     totals.engine_sentences = engine_sentences;
     let manifest = Manifest {
@@ -242,6 +248,7 @@ pub fn run(
             signature: engine.signature(),
         },
         settings: Settings {
+            input: Some(std::path::absolute(&opts.input)?.display().to_string()),
             globs: opts.globs.clone(),
             formats: opts.formats.clone(),
             shard: opts.shard.map(|s| s.to_string()),
@@ -262,9 +269,43 @@ pub fn run(
         files: entries,
         timings: timings.with_rates(&totals),
         totals,
+        merge: None,
     };
     write_manifest(&opts.output, &manifest)?;
     Ok(manifest)
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Locks `output` (creating it) for this process until the returned file is
+/// dropped, so that two runs or merges never interleave their writes. The lock is
+/// the operating system's (`flock`): it dies with the process, even by SIGKILL,
+/// so a killed run never leaves a stale lock behind.
+pub fn lock_output(output: &Path) -> anyhow::Result<std::fs::File> {
+    let path = output.join(STATE_DIR).join(LOCK);
+    let context = || path.display().to_string();
+    std::fs::create_dir_all(output.join(STATE_DIR)).with_context(context)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(context)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "{}: another bitext run or merge is writing to this folder (it holds {}); \
+             wait for it to finish or choose another output folder",
+            output.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(context),
+    }
 }
 
 /// The article files to process: `(relative path with '/', full path)`, filtered by

@@ -41,3 +41,23 @@ pub fn cached_e5() -> Option<Box<dyn bitext::model::embed::SentenceEmbedder>> {
     let model = bitext::model::embed::load_embedder("e5-small", &candle_core::Device::Cpu);
     Some(model.expect("the cached e5-small loads"))
 }
+
+/// Every output file of a run folder except the manifest (which holds timings) and
+/// the state folder, by relative path.
+pub fn outputs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".bitext")
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file() && e.file_name() != "manifest.json")
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}

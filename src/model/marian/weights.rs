@@ -27,6 +27,8 @@ pub struct SafetensorsFile {
     path: PathBuf,
     file: Mutex<File>,
     data_start: u64,
+    /// Length of the whole file.
+    file_len: u64,
     entries: HashMap<String, Entry>,
 }
 
@@ -59,6 +61,7 @@ impl SafetensorsFile {
             path: path.to_path_buf(),
             file: Mutex::new(file),
             data_start: 8 + len,
+            file_len,
             entries,
         })
     }
@@ -81,9 +84,20 @@ impl SafetensorsFile {
             ),
         };
         let [begin, end] = entry.data_offsets;
-        let count: usize = entry.shape.iter().product();
-        if end < begin || (end - begin) as usize != count * dtype.size_in_bytes() {
+        // Checked: a damaged header must give an error, not an overflow or a huge allocation.
+        let count = entry.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        let bytes = count.and_then(|c| c.checked_mul(dtype.size_in_bytes()));
+        let (Some(count), Some(bytes)) = (count, bytes) else {
+            candle_core::bail!("{}: tensor {name} has an impossible shape", self.path.display());
+        };
+        if end < begin || end - begin != bytes as u64 {
             candle_core::bail!("{}: tensor {name} has inconsistent offsets", self.path.display());
+        }
+        if self.data_start.saturating_add(end) > self.file_len {
+            candle_core::bail!(
+                "{}: tensor {name} ends past the end of the file",
+                self.path.display()
+            );
         }
         let mut file = self
             .file
@@ -105,7 +119,7 @@ impl SafetensorsFile {
             }
             Tensor::from_vec(values, shape, dev)
         } else {
-            let mut bytes = vec![0u8; count * dtype.size_in_bytes()];
+            let mut bytes = vec![0u8; bytes];
             file.read_exact(&mut bytes)?;
             Tensor::from_raw_buffer(&bytes, dtype, shape.dims(), dev)
         }

@@ -156,7 +156,18 @@ impl QwenEngine {
         let device = opts.device.open()?;
         let mut file =
             std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-        let content = gguf_file::Content::read(&mut file).map_err(|e| {
+        // candle's reader panics on some damaged headers (`general.alignment = 0`
+        // divides by zero): a damaged file must be an error, not a crash.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            gguf_file::Content::read(&mut file)
+        }));
+        let content = read.unwrap_or_else(|panic| {
+            let what = (panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(candle_core::Error::Msg(format!("the GGUF reader failed: {what}")))
+        });
+        let content = content.map_err(|e| {
             // candle appends a backtrace to its message when RUST_BACKTRACE is set.
             let reason = e.to_string();
             let reason = reason.lines().next().unwrap_or_default().to_string();

@@ -22,9 +22,11 @@ pub mod progress;
 use crate::align::{align, AlignConfig, AlignError, Side};
 use crate::corpus::{CorpusWriter, Format, SentencePair};
 use crate::text::{self, clean, read, Lang};
-use crate::translate::Engine;
+use crate::translate::{Engine, SentenceProgress, Verdict};
 use anyhow::Context;
-use manifest::{EngineInfo, FileEntry, Manifest, Settings, Status, Timings, Totals};
+use manifest::{
+    BeadSide, EngineInfo, FileEntry, Manifest, Rejection, Settings, Status, Timings, Totals, Unaligned,
+};
 use progress::Progress;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -145,11 +147,17 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
     let start = Instant::now();
     let (from, to) = engine.direction();
     let files = list_files(opts)?;
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|(_, path)| std::fs::metadata(path).ok())
+        .map(|m| m.len())
+        .sum();
     let progress = if opts.progress {
-        Progress::new(files.len())
+        Progress::new(files.len(), bytes)
     } else {
-        Progress::hidden(files.len())
+        Progress::hidden(files.len(), bytes)
     };
+    engine.set_progress(progress.engine_progress());
     remove_stale_temp_files(&opts.output);
     let state = opts.output.join(STATE_DIR);
     let direction = format!("{from}-{to}");
@@ -186,8 +194,14 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
         runner.timings.read_s += t.elapsed().as_secs_f64();
         for article in articles {
             if let Prepared::Fail(reason) = &article.prepared {
-                eprintln!("bitext: {}: {reason}", opts.input.join(&article.rel).display());
+                progress::eprint_line(&format!(
+                    "bitext: {}: {reason}",
+                    opts.input.join(&article.rel).display()
+                ));
             }
+            runner
+                .progress
+                .file_read(article.entry.bytes, article.entry.sentences);
             if let Prepared::Translate { paragraphs, .. } = &article.prepared {
                 pending_sentences += paragraphs.iter().map(Vec::len).sum::<usize>();
             }
@@ -200,6 +214,7 @@ pub fn run(opts: &RunOptions, engine: &mut dyn Engine) -> anyhow::Result<Manifes
     }
     runner.process_chunk(pending)?;
     runner.progress.finish();
+    runner.engine.set_progress(SentenceProgress::default());
 
     let Runner {
         engine,
@@ -299,6 +314,8 @@ fn prepare(rel: &str, path: &Path, to: Lang, pair_dir: Option<&Path>) -> Article
         sentences: 0,
         pairs: 0,
         flagged: 0,
+        rejected: Vec::new(),
+        unaligned: Vec::new(),
         output: None,
         counterpart: None,
         counterpart_sha256: None,
@@ -442,6 +459,11 @@ impl Runner<'_> {
         }
         let keys: Vec<String> = distinct.iter().map(|s| self.cache.key(s)).collect();
         let mut translated = 0;
+        // Progress counts distinct sentences while the chunk translates (cached ones at
+        // once), then the chunk's source sentences.
+        let base = self.progress.sentences_done();
+        let cached = keys.iter().filter(|k| self.cache.get(k).is_some()).count();
+        self.progress.set_sentences_done(base + cached);
         let t = Instant::now();
         for batch in batch::length_sorted_batches(&distinct, self.opts.batch_size, self.opts.max_batch_tokens)
         {
@@ -464,8 +486,11 @@ impl Runner<'_> {
             translated += todo.len();
             self.cache
                 .insert_batch(todo.iter().map(|&i| keys[i].clone()).collect(), outputs)?;
+            self.progress.set_sentences_done(base + cached + translated);
         }
         self.timings.translate_s += t.elapsed().as_secs_f64();
+        let sources: usize = chunk.iter().map(|a| a.entry.sentences).sum();
+        self.progress.set_sentences_done(base + sources);
 
         let t = Instant::now();
         for mut article in chunk {
@@ -489,12 +514,25 @@ impl Runner<'_> {
                             .collect::<anyhow::Result<Vec<String>>>()
                     })
                     .collect::<anyhow::Result<Vec<Vec<String>>>>()?;
-                let accepted: Vec<Option<bool>> = paragraphs
+                let verdicts: Vec<&Verdict> = paragraphs
                     .concat()
                     .iter()
-                    .map(|s| self.cache.accepted(&keys[index[&cache::normalize(s)]]))
+                    .map(|s| self.cache.verdict(&keys[index[&cache::normalize(s)]]))
                     .collect();
-                article.entry.flagged = accepted.iter().filter(|&&a| a == Some(false)).count();
+                let accepted: Vec<Option<bool>> = verdicts.iter().map(|v| v.accepted()).collect();
+                article.entry.rejected = verdicts
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(sentence, v)| match v {
+                        Verdict::Rejected(reason) => Some(Rejection {
+                            sentence,
+                            reason: reason.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                article.entry.flagged = article.entry.rejected.len();
+                warn_rejections(&article.entry);
                 let pairs = match counterpart {
                     None => {
                         let rel_out = translated_path(&article.rel);
@@ -509,12 +547,15 @@ impl Runner<'_> {
                         let source = paragraphs.concat();
                         let mt = translations.concat();
                         match aligned_pairs(&article.rel, (from, to), &source, &mt, target) {
-                            Ok(pairs) => pairs,
+                            Ok((pairs, unaligned)) => {
+                                article.entry.unaligned = unaligned;
+                                pairs
+                            }
                             Err(e) => {
-                                eprintln!(
+                                progress::eprint_line(&format!(
                                     "bitext: {}: cannot align: {e}",
                                     self.opts.input.join(&article.rel).display()
-                                );
+                                ));
                                 article.entry.status = Status::Failed;
                                 article.entry.reason = Some(format!("cannot align: {e}"));
                                 Vec::new()
@@ -529,13 +570,33 @@ impl Runner<'_> {
                 }
                 article.entry.pairs = pairs.len();
             }
-            self.progress.file_done(article.entry.sentences);
+            self.progress.file_done();
             self.entries.push(article.entry);
         }
         self.timings.write_s += t.elapsed().as_secs_f64();
         self.engine_sentences += translated;
         Ok(())
     }
+}
+
+/// One warning for all the translations of `entry` the engine rejected, with their
+/// count by reason; the sentences are listed in the manifest.
+fn warn_rejections(entry: &FileEntry) {
+    if entry.rejected.is_empty() {
+        return;
+    }
+    let reasons: Vec<String> = entry
+        .rejections_by_reason()
+        .iter()
+        .map(|(reason, n)| format!("{n} {reason}"))
+        .collect();
+    tracing::warn!(
+        "{}: {} of {} translations rejected by the engine ({}); kept with score 0, listed in {MANIFEST}",
+        entry.path,
+        entry.rejected.len(),
+        entry.sentences,
+        reasons.join(", ")
+    );
 }
 
 /// Joins translated sentences as running text: without spaces in Chinese, with
@@ -583,14 +644,15 @@ fn translation_pairs(
 
 /// Aligns `source` with the existing translation `target`, the machine translation
 /// `mt` of `source` serving as the lexical signal; beads with both sides become
-/// pairs (merged sentences joined as running text), scored by the aligner.
+/// pairs (merged sentences joined as running text), scored by the aligner. The
+/// sentences of one-sided beads are returned apart.
 fn aligned_pairs(
     doc: &str,
     (from, to): (Lang, Lang),
     source: &[String],
     mt: &[String],
     target: &[String],
-) -> Result<Vec<SentencePair>, AlignError> {
+) -> Result<(Vec<SentencePair>, Vec<Unaligned>), AlignError> {
     let src = Side {
         sentences: source,
         lang: from,
@@ -602,10 +664,28 @@ fn aligned_pairs(
         translation: None,
     };
     let alignment = align(&src, &tgt, &AlignConfig::default())?;
-    Ok(alignment
+    let (beads, one_sided): (Vec<_>, Vec<_>) = alignment
         .beads
         .into_iter()
-        .filter(|b| !b.src.is_empty() && !b.tgt.is_empty())
+        .partition(|b| !b.src.is_empty() && !b.tgt.is_empty());
+    let unaligned = one_sided
+        .into_iter()
+        .flat_map(|b| {
+            let sources = b.src.map(|i| Unaligned {
+                side: BeadSide::Source,
+                sentence: i,
+                text: source[i].clone(),
+            });
+            let targets = b.tgt.map(|j| Unaligned {
+                side: BeadSide::Target,
+                sentence: j,
+                text: target[j].clone(),
+            });
+            sources.chain(targets)
+        })
+        .collect();
+    let pairs = beads
+        .into_iter()
         .map(|b| SentencePair {
             doc: doc.to_string(),
             src_lang: from,
@@ -616,7 +696,8 @@ fn aligned_pairs(
             tgt_ids: b.tgt.collect(),
             score: Some(b.score),
         })
-        .collect())
+        .collect();
+    Ok((pairs, unaligned))
 }
 
 /// Where the translation of the article at `rel` goes, relative to the output

@@ -6,6 +6,10 @@ use crate::pipeline::manifest::{BeadSide, FileEntry, Status, Unaligned};
 use std::collections::HashMap;
 use std::fmt::Write;
 
+/// Up to this many files the article table starts open; a longer one is laid out only
+/// when opened, so that the page opens quickly.
+const OPEN_ARTICLES: usize = 1000;
+
 /// Thresholds under which the page counts the pairs.
 const THRESHOLDS: [f64; 9] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
@@ -18,7 +22,9 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 1em}dt{font-weigh
 .hist{display:flex;align-items:flex-end;height:120px;gap:2px;border-bottom:1px solid #888}
 .hist div{flex:1;background:#4a7ab7;min-height:1px}.axis{display:flex;justify-content:space-between;font-size:12px;color:#555}
 tr.flag td{background:#fde8e8}tr.gap td{background:#f6f6f6;color:#777;font-style:italic}
-code{font-size:12px;word-break:break-all}.muted{color:#777}
+code{font-size:12px;word-break:break-all}
+#articles{table-layout:fixed}#articles th{width:7%}#articles th:first-child{width:30%}#articles th:last-child{width:auto}
+#articles td{overflow-wrap:anywhere}
 ";
 
 /// Filters the article table by path as one types (the page works without it).
@@ -210,9 +216,10 @@ fn pair_table(out: &mut String, pairs: &[ShownPair], c: &Context) {
 fn articles(out: &mut String, g: &Gathered) {
     let _ = writeln!(
         out,
-        "<h2>Articles</h2>\n<p>All {} files; the {} linked ones are shown side by side below.</p>\n\
+        "<h2>Articles</h2>\n<details{}><summary>All {} files; the {} linked ones are shown side by side below.</summary>\n\
          <table id=\"articles\"><thead><tr><th>path</th><th>status</th><th>sentences</th><th>pairs</th>\
          <th>flagged</th><th>mean score</th><th>min score</th><th>note</th></tr></thead><tbody>",
+        if g.manifest.files.len() <= OPEN_ARTICLES { " open" } else { "" },
         g.manifest.files.len(),
         g.sample.len()
     );
@@ -237,7 +244,7 @@ fn articles(out: &mut String, g: &Gathered) {
             escape(&note(f))
         );
     }
-    out.push_str("</tbody></table>\n");
+    out.push_str("</tbody></table></details>\n");
 }
 
 /// The sampled articles, each sentence next to its translation or aligned sentence;

@@ -223,6 +223,15 @@ mod tests {
             (&Verdict::Unchecked, &Verdict::Rejected("WrongScript".into()))
         );
 
+        // A rejection cached before reasons were kept still reads as one.
+        let k3 = cache.key("Old.");
+        let old = format!("{{\"keys\":[\"{k3}\"],\"translations\":[\"旧。\"],\"accepted\":[false]}}\n");
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(old.as_bytes()).unwrap();
+        drop(f);
+        let cache = TranslationCache::open(&path, "model-a", "en-zh", false).unwrap();
+        assert_eq!(cache.verdict(&k3), &Verdict::Rejected(UNRECORDED.into()));
+
         let other_model = TranslationCache::open(&path, "model-b", "en-zh", false).unwrap();
         assert_eq!(other_model.get(&other_model.key("Hello.")), None);
         let fresh = TranslationCache::open(&path, "model-a", "en-zh", true).unwrap();

@@ -4,8 +4,9 @@
 //! The crate is organised by pipeline stage: [`text`] reads, cleans and segments
 //! articles, [`translate`] defines the engine trait and options, [`model`] loads
 //! weights and the engines that implement it, [`align`] pairs sentences, [`corpus`]
-//! reads and writes corpora, [`eval`] scores translations and alignments, and
-//! [`pipeline`] drives whole folders. [`cli`] is a thin layer over all of them.
+//! reads and writes corpora, [`eval`] scores translations and alignments,
+//! [`pipeline`] drives whole folders and [`report`] shows what a run produced. [`cli`]
+//! is a thin layer over all of them.
 
 pub mod align;
 pub mod cli;
@@ -14,5 +15,6 @@ pub mod eval;
 pub mod fsio;
 pub mod model;
 pub mod pipeline;
+pub mod report;
 pub mod text;
 pub mod translate;

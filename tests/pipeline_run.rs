@@ -7,10 +7,10 @@ mod common;
 use bitext::corpus::{read_corpus, Format};
 use bitext::model::embed::load_embedder;
 use bitext::model::embed::quality::pair_scores;
-use bitext::pipeline::manifest::{Manifest, Status};
+use bitext::pipeline::manifest::{Manifest, Rejection, Status};
 use bitext::pipeline::{corpus_path, merge::merge, run, RunOptions, Shard};
 use bitext::text::Lang;
-use bitext::translate::Engine;
+use bitext::translate::{Engine, Verdict};
 use common::outputs;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -459,12 +459,19 @@ impl Engine for CheckingEngine {
         Ok(sentences.iter().map(|s| format!("〔{s}〕")).collect())
     }
 
-    fn translate_checked(&mut self, sentences: &[String]) -> anyhow::Result<Vec<(String, Option<bool>)>> {
+    fn translate_checked(&mut self, sentences: &[String]) -> anyhow::Result<Vec<(String, Verdict)>> {
         let texts = self.translate(sentences)?;
         Ok(texts
             .into_iter()
             .zip(sentences)
-            .map(|(t, s)| (t, Some(!s.contains("Bonds"))))
+            .map(|(t, s)| {
+                let verdict = if s.contains("Bonds") {
+                    Verdict::Rejected("MentionsBonds".into())
+                } else {
+                    Verdict::Accepted
+                };
+                (t, verdict)
+            })
             .collect())
     }
 }
@@ -482,9 +489,18 @@ fn translations_the_engine_rejects_are_scored_0_counted_and_survive_a_rerun() {
         let expected = if pair.src == "Bonds fell." { 0.0 } else { 1.0 };
         assert_eq!(pair.score, Some(expected), "{}", pair.src);
     }
-    // From the cache: the verdicts come back with the translations.
+    // The manifest names the sentence and the engine's reason.
+    let bonds = corpus.iter().find(|p| p.src == "Bonds fell.").unwrap();
+    let listed = vec![Rejection {
+        sentence: bonds.src_ids[0],
+        reason: "MentionsBonds".into(),
+    }];
+    assert_eq!(c.rejected, listed);
+    // From the cache: the verdicts and reasons come back with the translations.
     let rerun = run(&opts, &mut CheckingEngine, None).unwrap();
     assert_eq!((rerun.totals.flagged, rerun.totals.engine_sentences), (1, 0));
+    let c = rerun.files.iter().find(|f| f.path == "b/c.txt").unwrap();
+    assert_eq!(c.rejected, listed);
     assert_eq!(
         read_corpus(&out.join("corpus.jsonl"), Format::Jsonl).unwrap(),
         corpus

@@ -13,6 +13,7 @@ pub mod embed;
 pub mod eval;
 pub mod flags;
 pub mod merge;
+pub mod report;
 pub mod run;
 pub mod segment;
 pub mod translate;
@@ -55,6 +56,8 @@ pub enum Command {
     Run(run::Args),
     /// Merge the output folders of sharded `bitext run`s into one.
     Merge(merge::Args),
+    /// Write report.html for an output folder: counts, score histogram, flagged pairs, side by side.
+    Report(report::Args),
 }
 
 /// Runs bitext with the process arguments and returns its exit code.
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Run(args) => run::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => code,
@@ -102,7 +106,7 @@ fn init_logging(quiet: bool, verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::pipeline::progress::StderrAboveBar)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .without_time()

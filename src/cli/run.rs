@@ -77,6 +77,9 @@ pub struct Args {
     /// 0); the manifest counts the pairs under it (default 0.86 for e5-small).
     #[arg(long)]
     pub min_score: Option<f64>,
+    /// Write report.html in the output folder at the end (see `bitext report`).
+    #[arg(long)]
+    pub report: bool,
 
     /// Engine, model and decoding settings.
     #[command(flatten)]
@@ -119,6 +122,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if !dir.is_dir() {
             anyhow::bail!("{}: --pair-dir is not a folder", dir.display());
         }
+    }
+    if args.report && !args.formats.contains(&Format::Jsonl) {
+        anyhow::bail!("--report reads corpus.jsonl: add jsonl to --formats");
     }
     let engine_opts = args.engine.options(&args.compute, args.to.other(), args.to);
     // Load the model first: a missing model must fail before any output is touched.
@@ -183,6 +189,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     for file in manifest.files.iter().filter(|f| f.status == Status::Skipped) {
         tracing::info!("skipped {}: {}", file.path, file.reason.as_deref().unwrap_or(""));
+    }
+    if args.report {
+        let path = crate::report::write(&opts.output, &crate::report::ReportOptions::default())?;
+        tracing::info!("wrote {}", path.display());
     }
     Ok(super::exit_code(t.failed))
 }

@@ -6,6 +6,7 @@
 //! the file), so a batch is cached either completely or not at all. That keeps the
 //! batches of a resumed run identical to those of an uninterrupted one.
 
+use crate::translate::Verdict;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -20,23 +21,29 @@ pub fn normalize(sentence: &str) -> String {
 }
 
 /// One appended line: the keys and translations of one batch, with the engine's
-/// verdicts when it gives any ([`crate::translate::Engine::translate_checked`]).
+/// verdicts when it gives any ([`crate::translate::Engine::translate_checked`]) and
+/// the reasons for its rejections.
 #[derive(Serialize, Deserialize)]
 struct BatchRecord {
     keys: Vec<String>,
     translations: Vec<String>,
-    #[serde(default, skip_serializing_if = "no_verdicts")]
+    #[serde(default, skip_serializing_if = "all_none")]
     accepted: Vec<Option<bool>>,
+    #[serde(default, skip_serializing_if = "all_none")]
+    reasons: Vec<Option<String>>,
 }
 
-fn no_verdicts(accepted: &[Option<bool>]) -> bool {
-    accepted.iter().all(Option::is_none)
+fn all_none<T>(values: &[Option<T>]) -> bool {
+    values.iter().all(Option::is_none)
 }
+
+/// Reason recorded for a rejection cached before reasons were kept.
+const UNRECORDED: &str = "unrecorded";
 
 /// A cached translation and the engine's verdict on it.
 struct Entry {
     translation: String,
-    accepted: Option<bool>,
+    verdict: Verdict,
 }
 
 /// Translations already computed, backed by an append-only file.
@@ -67,6 +74,7 @@ impl TranslationCache {
                     .filter(|r| {
                         r.keys.len() == r.translations.len()
                             && (r.accepted.is_empty() || r.accepted.len() == r.keys.len())
+                            && (r.reasons.is_empty() || r.reasons.len() == r.keys.len())
                     })
                 else {
                     tracing::warn!(
@@ -106,9 +114,9 @@ impl TranslationCache {
         self.entries.get(key).map(|e| e.translation.as_str())
     }
 
-    /// The engine's verdict on the cached translation with `key` (`None`: not checked).
-    pub fn accepted(&self, key: &str) -> Option<bool> {
-        self.entries.get(key).and_then(|e| e.accepted)
+    /// The engine's verdict on the cached translation with `key` (unchecked when absent).
+    pub fn verdict(&self, key: &str) -> &Verdict {
+        self.entries.get(key).map_or(&Verdict::Unchecked, |e| &e.verdict)
     }
 
     /// Number of cached translations.
@@ -125,13 +133,20 @@ impl TranslationCache {
     pub fn insert_batch(
         &mut self,
         keys: Vec<String>,
-        translations: Vec<(String, Option<bool>)>,
+        translations: Vec<(String, Verdict)>,
     ) -> anyhow::Result<()> {
-        let (translations, accepted) = translations.into_iter().unzip();
+        let (translations, verdicts): (Vec<String>, Vec<Verdict>) = translations.into_iter().unzip();
         let record = BatchRecord {
             keys,
             translations,
-            accepted,
+            accepted: verdicts.iter().map(Verdict::accepted).collect(),
+            reasons: verdicts
+                .into_iter()
+                .map(|v| match v {
+                    Verdict::Rejected(reason) => Some(reason),
+                    _ => None,
+                })
+                .collect(),
         };
         let mut line = serde_json::to_vec(&record)?;
         line.push(b'\n');
@@ -146,17 +161,18 @@ impl TranslationCache {
 impl BatchRecord {
     fn entries(self) -> impl Iterator<Item = (String, Entry)> {
         let accepted = self.accepted.into_iter().chain(std::iter::repeat(None));
-        self.keys
-            .into_iter()
-            .zip(
-                self.translations
-                    .into_iter()
-                    .zip(accepted)
-                    .map(|(translation, accepted)| Entry {
-                        translation,
-                        accepted,
-                    }),
-            )
+        let reasons = self.reasons.into_iter().chain(std::iter::repeat(None));
+        let verdicts = accepted.zip(reasons).map(|verdict| match verdict {
+            (None, _) => Verdict::Unchecked,
+            (Some(true), _) => Verdict::Accepted,
+            (Some(false), reason) => Verdict::Rejected(reason.unwrap_or_else(|| UNRECORDED.into())),
+        });
+        self.keys.into_iter().zip(
+            self.translations
+                .into_iter()
+                .zip(verdicts)
+                .map(|(translation, verdict)| Entry { translation, verdict }),
+        )
     }
 }
 
@@ -181,7 +197,7 @@ mod tests {
         let mut cache = TranslationCache::open(&path, "model-a", "en-zh", false).unwrap();
         let k = cache.key("Hello.");
         cache
-            .insert_batch(vec![k.clone()], vec![("你好。".into(), None)])
+            .insert_batch(vec![k.clone()], vec![("你好。".into(), Verdict::Unchecked)])
             .unwrap();
         drop(cache);
         // Simulate a kill in the middle of appending the next batch.
@@ -194,12 +210,27 @@ mod tests {
         assert_eq!(cache.len(), 1);
         let k2 = cache.key("Bye.");
         cache
-            .insert_batch(vec![k2.clone()], vec![("再见。".into(), Some(false))])
+            .insert_batch(
+                vec![k2.clone()],
+                vec![("再见。".into(), Verdict::Rejected("WrongScript".into()))],
+            )
             .unwrap();
         drop(cache);
         let cache = TranslationCache::open(&path, "model-a", "en-zh", false).unwrap();
         assert_eq!((cache.get(&k), cache.get(&k2)), (Some("你好。"), Some("再见。")));
-        assert_eq!((cache.accepted(&k), cache.accepted(&k2)), (None, Some(false)));
+        assert_eq!(
+            (cache.verdict(&k), cache.verdict(&k2)),
+            (&Verdict::Unchecked, &Verdict::Rejected("WrongScript".into()))
+        );
+
+        // A rejection cached before reasons were kept still reads as one.
+        let k3 = cache.key("Old.");
+        let old = format!("{{\"keys\":[\"{k3}\"],\"translations\":[\"旧。\"],\"accepted\":[false]}}\n");
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(old.as_bytes()).unwrap();
+        drop(f);
+        let cache = TranslationCache::open(&path, "model-a", "en-zh", false).unwrap();
+        assert_eq!(cache.verdict(&k3), &Verdict::Rejected(UNRECORDED.into()));
 
         let other_model = TranslationCache::open(&path, "model-b", "en-zh", false).unwrap();
         assert_eq!(other_model.get(&other_model.key("Hello.")), None);

@@ -126,12 +126,62 @@ pub struct FileEntry {
     /// more letters ([`crate::text::detect::is_code_mixed`]).
     #[serde(default)]
     pub code_mixed: usize,
+    /// Every flagged translation: which sentence, and why the engine rejected it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<Rejection>,
+    /// With `--pair-dir`: the sentences the aligner left without a counterpart (1-0 and 0-1 beads).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unaligned: Vec<Unaligned>,
     /// Where the translation was written, relative to the output folder.
     pub output: Option<String>,
     /// With `--pair-dir`: the existing translation aligned with, relative to that folder.
     pub counterpart: Option<String>,
     /// SHA-256 of the counterpart's bytes.
     pub counterpart_sha256: Option<String>,
+}
+
+/// A translation the engine rejected (kept in the corpus with score 0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// Index of the source sentence in its file, counting the title as 0 (the corpus `src_ids`).
+    pub sentence: usize,
+    /// The engine's reason, e.g. `WrongScript`, `CopiedSource`, `LengthCap`.
+    pub reason: String,
+}
+
+/// A sentence of an aligned article that no corpus pair holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unaligned {
+    /// Which document it is in.
+    pub side: BeadSide,
+    /// Its index there (the corpus `src_ids` or `tgt_ids`).
+    pub sentence: usize,
+    /// The sentence.
+    pub text: String,
+}
+
+/// One side of an alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BeadSide {
+    /// The article translated.
+    Source,
+    /// Its existing translation.
+    Target,
+}
+
+impl FileEntry {
+    /// The reasons of this file's rejections, each with how many sentences it rejected,
+    /// most frequent first (ties by name).
+    pub fn rejections_by_reason(&self) -> Vec<(&str, usize)> {
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        for r in &self.rejected {
+            *counts.entry(r.reason.as_str()).or_default() += 1;
+        }
+        let mut counts: Vec<(&str, usize)> = counts.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        counts
+    }
 }
 
 /// Sums over the files.

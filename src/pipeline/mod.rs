@@ -19,15 +19,17 @@ pub mod manifest;
 pub mod merge;
 pub mod progress;
 
-use crate::align::document::{align_documents, DocumentPair, Text};
+use crate::align::document::{align_documents, AlignedDocument, DocumentPair, Text};
 use crate::align::AlignConfig;
 use crate::corpus::{CorpusWriter, Format, SentencePair};
 use crate::model::embed::quality::{self, ScoreSummary};
 use crate::model::embed::SentenceEmbedder;
 use crate::text::{self, clean, detect::is_code_mixed, join_sentences, read, Lang};
-use crate::translate::Engine;
+use crate::translate::{Engine, SentenceProgress, Verdict};
 use anyhow::Context;
-use manifest::{EngineInfo, FileEntry, Manifest, Settings, Status, Timings, Totals};
+use manifest::{
+    BeadSide, EngineInfo, FileEntry, Manifest, Rejection, Settings, Status, Timings, Totals, Unaligned,
+};
 use progress::Progress;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -160,11 +162,17 @@ pub fn run(
     let (from, to) = engine.direction();
     let files = list_files(opts)?;
     let _lock = lock_output(&opts.output)?;
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|(_, path)| std::fs::metadata(path).ok())
+        .map(|m| m.len())
+        .sum();
     let progress = if opts.progress {
-        Progress::new(files.len())
+        Progress::new(files.len(), bytes)
     } else {
-        Progress::hidden(files.len())
+        Progress::hidden(files.len(), bytes)
     };
+    engine.set_progress(progress.engine_progress());
     remove_stale_temp_files(&opts.output);
     let state = opts.output.join(STATE_DIR);
     let direction = format!("{from}-{to}");
@@ -203,8 +211,14 @@ pub fn run(
         runner.timings.read_s += t.elapsed().as_secs_f64();
         for article in articles {
             if let Prepared::Fail(reason) = &article.prepared {
-                eprintln!("bitext: {}: {reason}", opts.input.join(&article.rel).display());
+                progress::eprint_line(&format!(
+                    "bitext: {}: {reason}",
+                    opts.input.join(&article.rel).display()
+                ));
             }
+            runner
+                .progress
+                .file_read(article.entry.bytes, article.entry.sentences);
             if let Prepared::Translate { paragraphs, .. } = &article.prepared {
                 pending_sentences += paragraphs.iter().map(Vec::len).sum::<usize>();
             }
@@ -217,6 +231,7 @@ pub fn run(
     }
     runner.process_chunk(pending)?;
     runner.progress.finish();
+    runner.engine.set_progress(SentenceProgress::default());
 
     let Runner {
         engine,
@@ -364,6 +379,8 @@ fn prepare(rel: &str, path: &Path, to: Lang, pair_dir: Option<&Path>) -> Article
         pairs: 0,
         flagged: 0,
         code_mixed: 0,
+        rejected: Vec::new(),
+        unaligned: Vec::new(),
         output: None,
         counterpart: None,
         counterpart_sha256: None,
@@ -511,6 +528,11 @@ impl Runner<'_> {
         }
         let keys: Vec<String> = distinct.iter().map(|s| self.cache.key(s)).collect();
         let mut translated = 0;
+        // Progress counts distinct sentences while the chunk translates (cached ones at
+        // once), then the chunk's source sentences.
+        let base = self.progress.sentences_done();
+        let cached = keys.iter().filter(|k| self.cache.get(k).is_some()).count();
+        self.progress.set_sentences_done(base + cached);
         let t = Instant::now();
         for batch in batch::length_sorted_batches(&distinct, self.opts.batch_size, self.opts.max_batch_tokens)
         {
@@ -533,8 +555,11 @@ impl Runner<'_> {
             translated += todo.len();
             self.cache
                 .insert_batch(todo.iter().map(|&i| keys[i].clone()).collect(), outputs)?;
+            self.progress.set_sentences_done(base + cached + translated);
         }
         self.timings.translate_s += t.elapsed().as_secs_f64();
+        let sources: usize = chunk.iter().map(|a| a.entry.sentences).sum();
+        self.progress.set_sentences_done(base + sources);
 
         let t = Instant::now();
         for mut article in chunk {
@@ -558,12 +583,25 @@ impl Runner<'_> {
                             .collect::<anyhow::Result<Vec<String>>>()
                     })
                     .collect::<anyhow::Result<Vec<Vec<String>>>>()?;
-                let accepted: Vec<Option<bool>> = paragraphs
+                let verdicts: Vec<&Verdict> = paragraphs
                     .concat()
                     .iter()
-                    .map(|s| self.cache.accepted(&keys[index[&cache::normalize(s)]]))
+                    .map(|s| self.cache.verdict(&keys[index[&cache::normalize(s)]]))
                     .collect();
-                article.entry.flagged = accepted.iter().filter(|&&a| a == Some(false)).count();
+                let accepted: Vec<Option<bool>> = verdicts.iter().map(|v| v.accepted()).collect();
+                article.entry.rejected = verdicts
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(sentence, v)| match v {
+                        Verdict::Rejected(reason) => Some(Rejection {
+                            sentence,
+                            reason: reason.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                article.entry.flagged = article.entry.rejected.len();
+                warn_rejections(&article.entry);
                 if to == Lang::Zh {
                     article.entry.code_mixed =
                         translations.iter().flatten().filter(|t| is_code_mixed(t)).count();
@@ -616,14 +654,17 @@ impl Runner<'_> {
                         let config = AlignConfig::default();
                         let aligned = align_documents(vec![pair], None, None, &config, false)?.pop();
                         match aligned.context("one result per document pair")? {
-                            Ok(aligned) => aligned.pairs,
+                            Ok(aligned) => {
+                                article.entry.unaligned = unaligned_sentences(&aligned);
+                                aligned.pairs
+                            }
                             Err(e) => {
                                 // The error carries the source path as context; the cause is the reason.
                                 let reason = format!("cannot align: {}", e.root_cause());
-                                eprintln!(
+                                progress::eprint_line(&format!(
                                     "bitext: {}: {reason}",
                                     self.opts.input.join(&article.rel).display()
-                                );
+                                ));
                                 article.entry.status = Status::Failed;
                                 article.entry.reason = Some(reason);
                                 Vec::new()
@@ -647,13 +688,33 @@ impl Runner<'_> {
                 }
                 article.entry.pairs = written;
             }
-            self.progress.file_done(article.entry.sentences);
+            self.progress.file_done();
             self.entries.push(article.entry);
         }
         self.timings.write_s += t.elapsed().as_secs_f64();
         self.engine_sentences += translated;
         Ok(())
     }
+}
+
+/// One warning for all the translations of `entry` the engine rejected, with their
+/// count by reason; the sentences are listed in the manifest.
+fn warn_rejections(entry: &FileEntry) {
+    if entry.rejected.is_empty() {
+        return;
+    }
+    let reasons: Vec<String> = entry
+        .rejections_by_reason()
+        .iter()
+        .map(|(reason, n)| format!("{n} {reason}"))
+        .collect();
+    tracing::warn!(
+        "{}: {} of {} translations rejected by the engine ({}); kept with score 0, listed in {MANIFEST}",
+        entry.path,
+        entry.rejected.len(),
+        entry.sentences,
+        reasons.join(", ")
+    );
 }
 
 /// The translated article: one line per paragraph (the title first), blank lines between.
@@ -695,6 +756,30 @@ fn translation_pairs(
             tgt,
             src_ids: vec![id],
             tgt_ids: vec![id],
+        })
+        .collect()
+}
+
+/// The sentences of `aligned`'s one-sided beads (1-0 and 0-1), for the manifest.
+fn unaligned_sentences(aligned: &AlignedDocument) -> Vec<Unaligned> {
+    let (source, target) = (&aligned.pair.src.sentences, &aligned.pair.tgt.sentences);
+    aligned
+        .alignment
+        .beads
+        .iter()
+        .filter(|b| b.src.is_empty() || b.tgt.is_empty())
+        .flat_map(|b| {
+            let sources = b.src.clone().map(|i| Unaligned {
+                side: BeadSide::Source,
+                sentence: i,
+                text: source[i].clone(),
+            });
+            let targets = b.tgt.clone().map(|j| Unaligned {
+                side: BeadSide::Target,
+                sentence: j,
+                text: target[j].clone(),
+            });
+            sources.chain(targets)
         })
         .collect()
 }

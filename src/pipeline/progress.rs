@@ -1,84 +1,270 @@
 //! Progress of a run: an indicatif bar on a terminal, periodic log lines otherwise,
 //! nothing with `--quiet`.
+//!
+//! Both count sentences translated, as the engine finishes them (through
+//! [`Progress::engine_progress`]), against an estimate of the run's sentences that
+//! becomes exact once every file has been read. Log lines printed while the bar is
+//! drawn go through [`write_stderr`], which lifts the bar for the time of the write,
+//! so the bar stays one clean line under them.
 
+use crate::translate::SentenceProgress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often the plain log line is printed when stderr is not a terminal.
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
-/// Files and sentences done so far, shown as the run goes.
+/// The bar currently drawn on stderr, if any: stderr is one per process.
+static DRAWN: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Writes `bytes` to stderr; while a bar is drawn, the bar is lifted for the write and
+/// drawn again below the text.
+pub fn write_stderr(bytes: &[u8]) -> std::io::Result<()> {
+    let bar = DRAWN.lock().ok().and_then(|drawn| drawn.clone());
+    match bar {
+        Some(bar) => bar.suspend(|| std::io::stderr().write_all(bytes)),
+        None => std::io::stderr().write_all(bytes),
+    }
+}
+
+/// Prints `line` to stderr above the bar (see [`write_stderr`]).
+pub fn eprint_line(line: &str) {
+    // Nothing sensible can be done when stderr itself fails.
+    let _ = write_stderr(format!("{line}\n").as_bytes());
+}
+
+/// Stderr for the log: every write goes through [`write_stderr`]. The tracing formatter
+/// writes each event in one piece, so a log line is never split by the bar.
+pub struct StderrAboveBar;
+
+impl Write for StderrAboveBar {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        write_stderr(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// Sentences and files done so far, shown as the run goes.
 pub struct Progress {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     bar: Option<ProgressBar>,
     log_lines: bool,
+    counts: Mutex<Counts>,
+}
+
+/// What the bar and the log line show.
+struct Counts {
     files_total: usize,
     files_done: usize,
-    sentences: usize,
+    /// Bytes of all the input files, and of those read so far.
+    bytes_total: u64,
+    bytes_read: u64,
+    /// Source sentences of the files read so far (skipped files count 0).
+    sentences_read: usize,
+    sentences_done: usize,
     start: Instant,
     last_log: Instant,
 }
 
+impl Counts {
+    /// The run's sentences, extrapolated from the files read so far by their bytes;
+    /// exact once all are read.
+    fn sentences_expected(&self) -> usize {
+        if self.bytes_read >= self.bytes_total || self.bytes_read == 0 {
+            return self.sentences_read.max(self.sentences_done);
+        }
+        let estimate = self.sentences_read as f64 * self.bytes_total as f64 / self.bytes_read as f64;
+        (estimate.round() as usize).max(self.sentences_done)
+    }
+
+    /// Sentences per second since the start.
+    fn rate(&self) -> f64 {
+        self.sentences_done as f64 / self.start.elapsed().as_secs_f64().max(1e-9)
+    }
+
+    /// The plain progress line: `120/450 sentences (3.1/s, ETA 1m 46s), 2/31 files`.
+    fn line(&self) -> String {
+        let (expected, rate) = (self.sentences_expected(), self.rate());
+        let eta = if rate > 0.0 {
+            let secs = (expected.saturating_sub(self.sentences_done)) as f64 / rate;
+            indicatif::HumanDuration(Duration::from_secs_f64(secs)).to_string()
+        } else {
+            "unknown".into()
+        };
+        format!(
+            "{}/{expected} sentences ({:.1}/s, ETA {eta}), {}/{} files",
+            self.sentences_done, rate, self.files_done, self.files_total
+        )
+    }
+}
+
 impl Progress {
-    /// A reporter for `files_total` files: a bar when stderr is a terminal and info
-    /// logging is on, log lines when it is not a terminal, silence with `--quiet`.
-    pub fn new(files_total: usize) -> Progress {
+    /// A reporter for `files_total` files of `bytes_total` bytes: a bar when stderr is a
+    /// terminal and info logging is on, log lines when it is not a terminal, silence
+    /// with `--quiet`.
+    pub fn new(files_total: usize, bytes_total: u64) -> Progress {
         let verbose = tracing::enabled!(tracing::Level::INFO);
         let tty = std::io::stderr().is_terminal();
         let bar = (verbose && tty).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(files_total as u64), ProgressDrawTarget::stderr());
-            let style =
-                ProgressStyle::with_template("{bar:30} {pos}/{len} files, {msg} [{elapsed_precise} < {eta}]")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{bar:25} {pos}/{len} sentences ({msg}) [{elapsed_precise}, ETA {eta}]",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
+            // Elapsed time and ETA move even while a long batch runs.
+            bar.enable_steady_tick(Duration::from_millis(500));
+            if let Ok(mut drawn) = DRAWN.lock() {
+                *drawn = Some(bar.clone());
+            }
             bar
         });
-        Progress::with(bar, verbose && !tty, files_total)
+        Progress::with(bar, verbose && !tty, files_total, bytes_total)
     }
 
     /// A reporter that prints nothing (for library use and tests).
-    pub fn hidden(files_total: usize) -> Progress {
-        Progress::with(None, false, files_total)
+    pub fn hidden(files_total: usize, bytes_total: u64) -> Progress {
+        Progress::with(None, false, files_total, bytes_total)
     }
 
-    fn with(bar: Option<ProgressBar>, log_lines: bool, files_total: usize) -> Progress {
+    fn with(bar: Option<ProgressBar>, log_lines: bool, files_total: usize, bytes_total: u64) -> Progress {
         let now = Instant::now();
         Progress {
-            bar,
-            log_lines,
-            files_total,
-            files_done: 0,
-            sentences: 0,
-            start: now,
-            last_log: now,
+            shared: Arc::new(Shared {
+                bar,
+                log_lines,
+                counts: Mutex::new(Counts {
+                    files_total,
+                    files_done: 0,
+                    bytes_total,
+                    bytes_read: 0,
+                    sentences_read: 0,
+                    sentences_done: 0,
+                    start: now,
+                    last_log: now,
+                }),
+            }),
         }
     }
 
-    /// Records that one more file is done, with its `sentences`.
-    pub fn file_done(&mut self, sentences: usize) {
-        self.files_done += 1;
-        self.sentences += sentences;
-        let rate = self.sentences as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
-        if let Some(bar) = &self.bar {
-            bar.set_position(self.files_done as u64);
-            bar.set_message(format!("{} sentences ({rate:.1}/s)", self.sentences));
-        } else if self.log_lines
-            && (self.last_log.elapsed() >= LOG_EVERY || self.files_done == self.files_total)
-        {
-            self.last_log = Instant::now();
-            tracing::info!(
-                "{}/{} files, {} sentences ({rate:.1}/s)",
-                self.files_done,
-                self.files_total,
-                self.sentences
-            );
-        }
+    /// Records that a file of `bytes` was read, with `sentences` to translate.
+    pub fn file_read(&self, bytes: u64, sentences: usize) {
+        self.shared.update(|c| {
+            c.bytes_read += bytes;
+            c.sentences_read += sentences;
+        });
     }
 
-    /// Removes the bar.
+    /// Sentences translated so far.
+    pub fn sentences_done(&self) -> usize {
+        self.shared.counts.lock().map_or(0, |c| c.sentences_done)
+    }
+
+    /// Sets the sentences translated so far to `done` (after a batch, whatever the
+    /// engine reported while it ran).
+    pub fn set_sentences_done(&self, done: usize) {
+        self.shared.update(|c| c.sentences_done = done);
+    }
+
+    /// Records that one more file is written.
+    pub fn file_done(&self) {
+        self.shared.update(|c| c.files_done += 1);
+    }
+
+    /// What the engine reports finished sentences to.
+    pub fn engine_progress(&self) -> SentenceProgress {
+        let shared = Arc::clone(&self.shared);
+        SentenceProgress::new(move |n| shared.update(|c| c.sentences_done += n))
+    }
+
+    /// The counts as the plain log line prints them.
+    pub fn line(&self) -> String {
+        self.shared.counts.lock().map(|c| c.line()).unwrap_or_default()
+    }
+
+    /// Removes the bar; without a terminal, prints the final counts.
     pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+        self.clear();
+        if self.shared.log_lines {
+            tracing::info!("{}", self.line());
         }
+    }
+
+    fn clear(&self) {
+        if let Some(bar) = &self.shared.bar {
+            bar.finish_and_clear();
+            if let Ok(mut drawn) = DRAWN.lock() {
+                *drawn = None;
+            }
+        }
+    }
+}
+
+impl Drop for Progress {
+    /// A run that ends in an error leaves no bar behind.
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+impl Shared {
+    /// Applies `change` to the counts and shows them: on the bar at once, as a log line
+    /// at most every [`LOG_EVERY`].
+    fn update(&self, change: impl FnOnce(&mut Counts)) {
+        let Ok(mut counts) = self.counts.lock() else {
+            return;
+        };
+        change(&mut counts);
+        if let Some(bar) = &self.bar {
+            bar.set_length(counts.sentences_expected() as u64);
+            bar.set_position(counts.sentences_done as u64);
+            bar.set_message(format!(
+                "{:.1}/s, {}/{} files",
+                counts.rate(),
+                counts.files_done,
+                counts.files_total
+            ));
+        } else if self.log_lines && counts.last_log.elapsed() >= LOG_EVERY {
+            counts.last_log = Instant::now();
+            let line = counts.line();
+            drop(counts);
+            tracing::info!("{line}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_reports_move_the_count_and_the_estimate_follows_the_bytes_read() {
+        let progress = Progress::hidden(4, 1000);
+        // A quarter of the bytes read, holding 30 sentences: about 120 expected.
+        progress.file_read(250, 30);
+        let engine = progress.engine_progress();
+        engine.finished(1);
+        engine.finished(2);
+        assert_eq!(progress.sentences_done(), 3);
+        assert!(
+            progress.line().starts_with("3/120 sentences ("),
+            "{}",
+            progress.line()
+        );
+        progress.set_sentences_done(30);
+        progress.file_done();
+        progress.file_read(750, 60);
+        let line = progress.line();
+        assert!(line.starts_with("30/90 sentences ("), "{line}");
+        assert!(line.contains("ETA ") && line.ends_with(", 1/4 files"), "{line}");
     }
 }

@@ -8,6 +8,7 @@ pub mod batch;
 
 use crate::text::Lang;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A loaded translation model for one direction.
 pub trait Engine {
@@ -21,20 +22,65 @@ pub trait Engine {
     /// Translates `sentences`, returning one translation per input, in input order.
     fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>>;
 
-    /// Like [`Engine::translate`], with the engine's verdict on each of its answers:
-    /// `Some(true)` passed its checks, `Some(false)` failed them even after a retry (kept,
-    /// so that corpus filters can judge it), `None` when the engine does not check.
-    fn translate_checked(&mut self, sentences: &[String]) -> anyhow::Result<Vec<(String, Option<bool>)>> {
+    /// Like [`Engine::translate`], with the engine's [`Verdict`] on each of its answers.
+    fn translate_checked(&mut self, sentences: &[String]) -> anyhow::Result<Vec<(String, Verdict)>> {
         Ok(self
             .translate(sentences)?
             .into_iter()
-            .map(|t| (t, None))
+            .map(|t| (t, Verdict::Unchecked))
             .collect())
     }
+
+    /// Asks the engine to report sentences as it finishes them, inside a call to
+    /// [`Engine::translate`]; engines that finish a call's sentences all at once ignore it
+    /// (their callers count the call when it returns).
+    fn set_progress(&mut self, _progress: SentenceProgress) {}
 
     /// What the engine has done so far (engines that keep no counts report zeros).
     fn stats(&self) -> EngineStats {
         EngineStats::default()
+    }
+}
+
+/// The engine's judgement of one of its answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The engine does not check its answers.
+    Unchecked,
+    /// The answer passed the engine's checks.
+    Accepted,
+    /// The answer failed them even after a retry, for this reason (e.g. `WrongScript`);
+    /// it is kept, so that corpus filters can judge it.
+    Rejected(String),
+}
+
+impl Verdict {
+    /// `Some(true)` accepted, `Some(false)` rejected, `None` unchecked.
+    pub fn accepted(&self) -> Option<bool> {
+        match self {
+            Verdict::Unchecked => None,
+            Verdict::Accepted => Some(true),
+            Verdict::Rejected(_) => Some(false),
+        }
+    }
+}
+
+/// Where an engine reports each sentence it finishes (see [`Engine::set_progress`]);
+/// the default reports nowhere.
+#[derive(Clone, Default)]
+pub struct SentenceProgress(Option<Arc<dyn Fn(usize) + Send + Sync>>);
+
+impl SentenceProgress {
+    /// Reports to `report`, which is called with the number of sentences just finished.
+    pub fn new(report: impl Fn(usize) + Send + Sync + 'static) -> SentenceProgress {
+        SentenceProgress(Some(Arc::new(report)))
+    }
+
+    /// Reports that `sentences` more are finished.
+    pub fn finished(&self, sentences: usize) {
+        if let Some(report) = &self.0 {
+            report(sentences);
+        }
     }
 }
 

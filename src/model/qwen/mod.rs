@@ -12,7 +12,7 @@ pub mod tokenizer;
 use crate::model::manifest::{self, Manifest};
 use crate::text::detect::is_han;
 use crate::text::Lang;
-use crate::translate::{Engine, EngineOptions, EngineStats};
+use crate::translate::{Engine, EngineOptions, EngineStats, SentenceProgress, Verdict};
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::gguf_file;
 use candle_core::Tensor;
@@ -125,6 +125,7 @@ pub struct QwenEngine {
     signature: String,
     batch: (usize, usize),
     stats: EngineStats,
+    progress: SentenceProgress,
 }
 
 /// A prompt with its prefix already run through the model.
@@ -220,6 +221,7 @@ impl QwenEngine {
             max_new_tokens: opts.max_new_tokens,
             batch: (opts.batch_size.max(1), opts.max_batch_tokens),
             stats: EngineStats::default(),
+            progress: SentenceProgress::default(),
         })
     }
 
@@ -340,7 +342,7 @@ impl QwenEngine {
                         self.stats.retried += 1;
                     }
                     (_, Some(again), Some(problem)) => {
-                        tracing::warn!(
+                        tracing::debug!(
                             "qwen: no acceptable translation ({problem:?}, then {again:?}) for: {source}"
                         );
                         // An empty answer is worse than a wrong one: corpus filters can still judge it.
@@ -349,6 +351,9 @@ impl QwenEngine {
                         }
                     }
                     _ => *result = (text, None),
+                }
+                if row.ending.is_some() {
+                    self.progress.finished(1);
                 }
             }
         }
@@ -479,12 +484,19 @@ impl Engine for QwenEngine {
             .collect())
     }
 
-    fn translate_checked(&mut self, sentences: &[String]) -> Result<Vec<(String, Option<bool>)>> {
+    fn translate_checked(&mut self, sentences: &[String]) -> Result<Vec<(String, Verdict)>> {
         let judged = self.translate_judged(sentences)?;
         Ok(judged
             .into_iter()
-            .map(|(text, defect)| (text, Some(defect.is_none())))
+            .map(|(text, defect)| {
+                let verdict = defect.map_or(Verdict::Accepted, |d| Verdict::Rejected(format!("{d:?}")));
+                (text, verdict)
+            })
             .collect())
+    }
+
+    fn set_progress(&mut self, progress: SentenceProgress) {
+        self.progress = progress;
     }
 
     fn stats(&self) -> EngineStats {

@@ -9,6 +9,7 @@ use std::path::Path;
 /// layers after its own. `fsio` (atomic writes) is a utility every layer may use.
 const LAYERS: &[&[&str]] = &[
     &["cli"],
+    &["report"],
     &["pipeline"],
     &["align"],
     &["model"],

@@ -304,8 +304,9 @@ impl QwenEngine {
                     {
                         token = self.best_allowed(&logits.get(r)?, kept, &row.latin_run)?;
                     }
-                    row.latin_run = format!("{}{}", row.latin_run, self.token_texts[token as usize]);
-                    row.latin_run = latin::trailing_run(&row.latin_run).to_string();
+                    row.latin_run.push_str(&self.token_texts[token as usize]);
+                    let open = latin::trailing_run(&row.latin_run).len();
+                    row.latin_run.drain(..row.latin_run.len() - open);
                 }
                 if self.stop.contains(&token) {
                     row.ending = Some(Ending::Stopped);

@@ -209,8 +209,12 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     }
     match to {
         Lang::En if han > 0 => Some(Defect::LeftoverHan),
-        Lang::Zh if lowercase_latin_words(answer).any(|w| !KeptWords::from_source(source).keeps(w)) => {
-            Some(Defect::LeftoverLatin)
+        Lang::Zh => {
+            let mut words = lowercase_latin_words(answer).peekable();
+            // The source's kept words are worked out once, and only when there is a word to check.
+            let kept = words.peek().is_some().then(|| KeptWords::from_source(source));
+            kept.filter(|kept| words.any(|w| !kept.keeps(w)))
+                .map(|_| Defect::LeftoverLatin)
         }
         _ => None,
     }

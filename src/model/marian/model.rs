@@ -13,6 +13,15 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{DType, Device, Module, Tensor, D};
 use candle_nn::{layer_norm, linear, Activation, LayerNorm, Linear, VarBuilder};
 
+/// How [`MarianModel::quantize`] stores the linear layers' weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantization {
+    /// A GGML block type (q8_0 …), multiplied as llama.cpp does.
+    Ggml(GgmlDType),
+    /// int8 with one scale per output row, multiplied as CTranslate2 int8 does.
+    Int8,
+}
+
 /// A linear layer `x·Wᵀ + b`: f32 (or f16/bf16) weights as loaded, or quantized weights
 /// whose matmul quantizes the activations on the fly (as llama.cpp).
 #[derive(Debug, Clone)]
@@ -32,16 +41,25 @@ impl Projection {
         Ok(Projection::Dense(linear(in_dim, out_dim, vb)?))
     }
 
-    /// Quantizes the weights to `dtype`, zero-padding the input width to whole blocks.
-    fn quantize(&mut self, dtype: GgmlDType) -> candle_core::Result<()> {
-        if let Projection::Dense(dense) = self {
-            let weight = dense.weight().to_dtype(DType::F32)?;
+    /// Quantizes the weights; GGML types zero-pad the input width to whole blocks.
+    fn quantize(&mut self, to: Quantization) -> candle_core::Result<()> {
+        let Projection::Dense(dense) = self else {
+            return Ok(());
+        };
+        let weight = dense.weight().to_dtype(DType::F32)?;
+        if let Quantization::Ggml(dtype) = to {
             let pad = weight.dim(1)?.next_multiple_of(dtype.block_size()) - weight.dim(1)?;
             let weight = weight.pad_with_zeros(1, 0, pad)?;
             *self = Projection::Quantized {
                 weight: QuantizedLinear::new(QTensor::quantize(&weight, dtype)?)?,
                 bias: dense.bias().cloned(),
                 pad,
+            };
+        } else {
+            *self = Projection::Quantized {
+                weight: QuantizedLinear::int8(&weight)?,
+                bias: dense.bias().cloned(),
+                pad: 0,
             };
         }
         Ok(())
@@ -461,9 +479,9 @@ impl MarianModel {
         })
     }
 
-    /// Quantizes the weights of every linear layer and of the output projection to
-    /// `dtype` (e.g. q8_0); embeddings, norms and biases stay as loaded.
-    pub fn quantize(&mut self, dtype: GgmlDType) -> candle_core::Result<()> {
+    /// Quantizes the weights of every linear layer and of the output projection;
+    /// embeddings, norms and biases stay as loaded.
+    pub fn quantize(&mut self, to: Quantization) -> candle_core::Result<()> {
         let encoder = self.encoder.iter_mut().flat_map(|l| {
             l.self_attn
                 .projections()
@@ -478,7 +496,7 @@ impl MarianModel {
                 .chain([&mut l.ffn.fc1, &mut l.ffn.fc2])
         });
         for projection in encoder.chain(decoder).chain([&mut self.lm_head]) {
-            projection.quantize(dtype)?;
+            projection.quantize(to)?;
         }
         Ok(())
     }

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-WMT = ROOT.parent / "shared" / "data" / "wmt21"
+WMT = Path(os.environ.get("BITEXT_SHARED", ROOT.parent / "shared")) / "data" / "wmt21"
 LANG_TOKEN = ">>cmn_Hans<<"
 VOCAB = 65001
 PAD = 65000

@@ -89,13 +89,16 @@ impl QuantizedLinear {
     /// packs them once for this CPU's int8 kernel (see [`int8`]).
     pub fn int8(weights: &Tensor) -> Result<Self> {
         let (rows, width) = weights.dims2()?;
-        let values = weights
-            .to_dtype(candle_core::DType::F32)?
-            .flatten_all()?
-            .to_vec1::<f32>()?;
-        Ok(Self(Kind::Packed(Arc::new(Int8Weights::new(
-            &values, rows, width,
-        )?))))
+        let weights = weights.to_dtype(candle_core::DType::F32)?.contiguous()?;
+        // Read in place: a copy of the output projection alone would be 65001 × 512 floats.
+        let (storage, layout) = weights.storage_and_layout();
+        let (candle_core::Storage::Cpu(CpuStorage::F32(values)), Some((start, end))) =
+            (&*storage, layout.contiguous_offsets())
+        else {
+            candle_core::bail!("int8: weights must be f32 on the CPU");
+        };
+        let packed = Int8Weights::new(&values[start..end], rows, width)?;
+        Ok(Self(Kind::Packed(Arc::new(packed))))
     }
 }
 

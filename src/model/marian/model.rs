@@ -10,7 +10,7 @@
 use super::config::Config;
 use crate::model::quantized::QuantizedLinear;
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{DType, Device, Module, Tensor, D};
+use candle_core::{CpuStorage, DType, Device, Module, Storage, Tensor, D};
 use candle_nn::{layer_norm, linear, Activation, LayerNorm, Linear, VarBuilder};
 
 /// How [`MarianModel::quantize`] stores the linear layers' weights.
@@ -578,10 +578,47 @@ impl MarianModel {
             x = layer.step(&x, cache)?;
         }
         state.position += 1;
-        let x = x.squeeze(1)?;
-        self.lm_head
-            .forward(&x)?
-            .broadcast_add(&self.final_logits_bias)?
-            .to_dtype(DType::F32)
+        self.logits(&x.squeeze(1)?)?.to_dtype(DType::F32)
     }
+
+    /// Next-token logits `x·Wᵀ + bias` for `x` (rows, d).
+    fn logits(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        match &self.lm_head {
+            // gemm re-packs the weight side of `x·Wᵀ` at every call (65001 × 512 floats
+            // for opus-mt, a quarter of the f32 run time) but reads the weights of `W·xᵀ`
+            // where they lie: multiply that way round, then transpose while adding the bias.
+            Projection::Dense(dense)
+                if x.device().is_cpu() && x.dtype() == DType::F32 && dense.bias().is_none() =>
+            {
+                transpose_adding(&dense.weight().matmul(&x.t()?)?, &self.final_logits_bias)
+            }
+            head => head.forward(x)?.broadcast_add(&self.final_logits_bias),
+        }
+    }
+}
+
+/// `yᵀ + bias` for f32 `y` (vocab, rows) on the CPU and `bias` (1, vocab), transposed in
+/// blocks of vocabulary entries that stay in cache.
+fn transpose_adding(y: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
+    const BLOCK: usize = 64;
+    let (vocab, rows) = y.dims2()?;
+    let bias = bias.flatten_all()?.to_vec1::<f32>()?;
+    let y = y.contiguous()?;
+    let (storage, layout) = y.storage_and_layout();
+    let (Storage::Cpu(CpuStorage::F32(values)), Some((start, end)), true) =
+        (&*storage, layout.contiguous_offsets(), bias.len() == vocab)
+    else {
+        candle_core::bail!("logits: expects f32 (vocab, rows) on the CPU and a bias per entry");
+    };
+    let values = &values[start..end];
+    let mut out = vec![0f32; rows * vocab];
+    for first in (0..vocab).step_by(BLOCK) {
+        let last = (first + BLOCK).min(vocab);
+        for (r, row) in out.chunks_exact_mut(vocab).enumerate() {
+            for (v, o) in (first..last).zip(&mut row[first..last]) {
+                *o = values[v * rows + r] + bias[v];
+            }
+        }
+    }
+    Tensor::from_vec(out, (rows, vocab), y.device())
 }

@@ -6,7 +6,7 @@
 
 use bitext::model::marian::MarianEngine;
 use bitext::text::Lang;
-use bitext::translate::{Engine, EngineKind, EngineOptions, Precision};
+use bitext::translate::{EngineKind, EngineOptions, Precision};
 use std::path::PathBuf;
 
 /// Sentences compared, and new tokens per sentence (greedy, stopping at `</s>` or here).

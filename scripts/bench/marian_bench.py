@@ -6,6 +6,7 @@ full-size random MarianMTModel shaped like opus-mt-en-zh.
     marian_bench.py prepare --work DIR          build model, CT2 conversions, inputs
     marian_bench.py all --work DIR --bitext BIN run every engine and setting, print the table
     marian_bench.py run --work DIR --engine E … one engine, one setting (own process)
+    marian_bench.py agree --work DIR            CT2 int8's greedy tokens against CT2 float32's
 
 The model (d_model 512, 6+6 layers, 8 heads, FFN 2048, vocab 65001, swish, pad 65000,
 eos 0) gets a SentencePiece pair of 8000 pieces trained on ../shared/data/wmt21, so that
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-WMT = ROOT.parent / "shared" / "data" / "wmt21"
+WMT = Path(os.environ.get("BITEXT_SHARED", ROOT.parent / "shared")) / "data" / "wmt21"
 LANG_TOKEN = ">>cmn_Hans<<"
 VOCAB = 65001
 PAD = 65000
@@ -198,6 +199,33 @@ def run(work, a):
     print(json.dumps({"seconds": seconds, "lengths": lengths, "texts": texts, "rss_mib": rss}, ensure_ascii=False))
 
 
+def agree(work, a):
+    """CTranslate2 int8 against its own float32: greedy, up to N new tokens, batch 32; the
+    same measure as tests/marian_int8_agreement.rs gives for bitext."""
+    import ctranslate2
+
+    tokens = json.loads((work / "inputs.json").read_text(encoding="utf-8"))["tokens"][: a.sentences]
+    out = {}
+    for engine in CT2_TYPES:
+        translator = ctranslate2.Translator(str(work / engine), device="cpu", compute_type=CT2_TYPES[engine],
+                                            intra_threads=a.threads, inter_threads=1)
+        results = translator.translate_batch(tokens, beam_size=1, max_decoding_length=a.new_tokens[0],
+                                             max_batch_size=a.batch, return_end_token=True)
+        out[engine] = [r.hypotheses[0] for r in results]
+    want, got = out["ct2-fp32"], out["ct2-int8"]
+    total = sum(len(w) for w in want)
+    agreeing = 0
+    for g, w in zip(got, want):
+        for x, y in zip(g, w):
+            if x != y:
+                break
+            agreeing += 1
+    identical = sum(g == w for g, w in zip(got, want))
+    print(f"CT2 int8 vs CT2 float32 ({len(tokens)} sentences, greedy, up to {a.new_tokens[0]} new tokens): "
+          f"tokens agreeing before the first difference {agreeing}/{total} ({100 * agreeing / total:.1f}%), "
+          f"sentences identical {identical}/{len(tokens)}")
+
+
 # ---------------------------------------------------------------- all settings, one table
 
 
@@ -247,7 +275,7 @@ def run_all(work, a):
 
 
 def table(rows, engines, a):
-    names = {"bitext": "bitext", "bitext:q8_0": "bitext q8_0", "ct2-fp32": "CT2 fp32", "ct2-int8": "CT2 int8",
+    names = {"bitext": "bitext", "bitext:q8_0": "bitext q8_0", "bitext:int8": "bitext int8", "ct2-fp32": "CT2 fp32", "ct2-int8": "CT2 int8",
              "hf": "HF"}
     head = ["N", "search", "batch", "sent."] + [f"{names.get(e, e)} tok/s" for e in engines]
     ratios = [(b, p) for b in engines if b.startswith("bitext") for p in engines if not p.startswith("bitext")]
@@ -284,11 +312,12 @@ def table(rows, engines, a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=("prepare", "run", "all"))
+    p.add_argument("command", choices=("prepare", "run", "all", "agree"))
     p.add_argument("--work", required=True, type=Path, help="cache folder for model, conversions, inputs")
     p.add_argument("--bitext", default=str(ROOT / "target" / "release" / "bitext"), help="bitext binary")
     p.add_argument("--engine", choices=ENGINES, help="run: the engine")
-    p.add_argument("--engines", default=",".join(ENGINES), help="all: engines (bitext:q8_0 for bitext --dtype q8_0)")
+    p.add_argument("--engines", default="bitext,bitext:int8,ct2-fp32,ct2-int8,hf",
+                   help="all: engines (bitext:int8 for bitext --dtype int8, bitext:q8_0 likewise)")
     p.add_argument("--dtype", default="f32", help="run: bitext --dtype")
     p.add_argument("--new-tokens", type=lambda s: [int(x) for x in s.split(",")], default=[32, 64])
     p.add_argument("--beam", type=int, default=1, help="run: beam size")
@@ -304,6 +333,8 @@ def main():
     a.work.mkdir(parents=True, exist_ok=True)
     if a.command == "prepare":
         prepare(a.work, max(a.sentences, a.batch1_sentences))
+    elif a.command == "agree":
+        agree(a.work, a)
     elif a.command == "run":
         a.new_tokens = a.new_tokens[0]
         run(a.work, a)

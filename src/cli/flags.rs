@@ -59,7 +59,8 @@ pub struct EngineArgs {
     pub length_cap: (f32, usize),
 
     /// Precision of weights and activations (f16/bf16 mainly for GPUs; q8_0: Marian's
-    /// linear layers with 8-bit block-quantized weights, opt-in, not exact).
+    /// linear layers with 8-bit block-quantized weights; int8: Marian's linear layers as
+    /// CTranslate2 int8 runs them, the fastest on CPUs; both opt-in, not exact).
     #[arg(long, value_enum, default_value = "f32")]
     pub dtype: Precision,
 }

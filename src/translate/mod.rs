@@ -166,6 +166,9 @@ pub enum Precision {
     #[value(name = "q8_0")]
     #[serde(rename = "q8_0")]
     Q8_0,
+    /// f32 activations, linear-layer weights in int8 with one scale per output row, int8
+    /// matrix products (CTranslate2's int8; Marian on CPU).
+    Int8,
 }
 
 /// Everything needed to load an engine and decode with it.

@@ -21,7 +21,7 @@ use candle_core::DType;
 use candle_nn::VarBuilder;
 use config::Config;
 use generate::DecodeOptions;
-use model::MarianModel;
+use model::{MarianModel, Quantization};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tokenizer::MarianTokenizer;
@@ -110,7 +110,7 @@ impl MarianEngine {
         let config = Config::load(&dir.join("config.json"))?;
         let device = opts.device.open()?;
         let dtype = match opts.precision {
-            Precision::F32 | Precision::Q8_0 => DType::F32,
+            Precision::F32 | Precision::Q8_0 | Precision::Int8 => DType::F32,
             Precision::F16 => DType::F16,
             Precision::Bf16 => DType::BF16,
         };
@@ -129,8 +129,10 @@ impl MarianEngine {
         };
         let mut model = MarianModel::new(&config, vb)
             .with_context(|| format!("{}: weights do not match config.json", weights_path.display()))?;
-        if opts.precision == Precision::Q8_0 {
-            model.quantize(GgmlDType::Q8_0)?;
+        match opts.precision {
+            Precision::Q8_0 => model.quantize(Quantization::Ggml(GgmlDType::Q8_0))?,
+            Precision::Int8 => model.quantize(Quantization::Int8)?,
+            Precision::F32 | Precision::F16 | Precision::Bf16 => {}
         }
         let tokenizer = MarianTokenizer::load(&dir)?;
         let language_token = language_tokens(opts.to)

@@ -10,8 +10,17 @@
 use super::config::Config;
 use crate::model::quantized::QuantizedLinear;
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{DType, Device, Module, Tensor, D};
+use candle_core::{CpuStorage, DType, Device, Module, Storage, Tensor, D};
 use candle_nn::{layer_norm, linear, Activation, LayerNorm, Linear, VarBuilder};
+
+/// How [`MarianModel::quantize`] stores the linear layers' weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantization {
+    /// A GGML block type (q8_0 …), multiplied as llama.cpp does.
+    Ggml(GgmlDType),
+    /// int8 with one scale per output row, multiplied as CTranslate2 int8 does.
+    Int8,
+}
 
 /// A linear layer `x·Wᵀ + b`: f32 (or f16/bf16) weights as loaded, or quantized weights
 /// whose matmul quantizes the activations on the fly (as llama.cpp).
@@ -32,16 +41,25 @@ impl Projection {
         Ok(Projection::Dense(linear(in_dim, out_dim, vb)?))
     }
 
-    /// Quantizes the weights to `dtype`, zero-padding the input width to whole blocks.
-    fn quantize(&mut self, dtype: GgmlDType) -> candle_core::Result<()> {
-        if let Projection::Dense(dense) = self {
-            let weight = dense.weight().to_dtype(DType::F32)?;
+    /// Quantizes the weights; GGML types zero-pad the input width to whole blocks.
+    fn quantize(&mut self, to: Quantization) -> candle_core::Result<()> {
+        let Projection::Dense(dense) = self else {
+            return Ok(());
+        };
+        let weight = dense.weight().to_dtype(DType::F32)?;
+        if let Quantization::Ggml(dtype) = to {
             let pad = weight.dim(1)?.next_multiple_of(dtype.block_size()) - weight.dim(1)?;
             let weight = weight.pad_with_zeros(1, 0, pad)?;
             *self = Projection::Quantized {
                 weight: QuantizedLinear::new(QTensor::quantize(&weight, dtype)?)?,
                 bias: dense.bias().cloned(),
                 pad,
+            };
+        } else {
+            *self = Projection::Quantized {
+                weight: QuantizedLinear::int8(&weight)?,
+                bias: dense.bias().cloned(),
+                pad: 0,
             };
         }
         Ok(())
@@ -461,9 +479,9 @@ impl MarianModel {
         })
     }
 
-    /// Quantizes the weights of every linear layer and of the output projection to
-    /// `dtype` (e.g. q8_0); embeddings, norms and biases stay as loaded.
-    pub fn quantize(&mut self, dtype: GgmlDType) -> candle_core::Result<()> {
+    /// Quantizes the weights of every linear layer and of the output projection;
+    /// embeddings, norms and biases stay as loaded.
+    pub fn quantize(&mut self, to: Quantization) -> candle_core::Result<()> {
         let encoder = self.encoder.iter_mut().flat_map(|l| {
             l.self_attn
                 .projections()
@@ -478,7 +496,7 @@ impl MarianModel {
                 .chain([&mut l.ffn.fc1, &mut l.ffn.fc2])
         });
         for projection in encoder.chain(decoder).chain([&mut self.lm_head]) {
-            projection.quantize(dtype)?;
+            projection.quantize(to)?;
         }
         Ok(())
     }
@@ -560,10 +578,47 @@ impl MarianModel {
             x = layer.step(&x, cache)?;
         }
         state.position += 1;
-        let x = x.squeeze(1)?;
-        self.lm_head
-            .forward(&x)?
-            .broadcast_add(&self.final_logits_bias)?
-            .to_dtype(DType::F32)
+        self.logits(&x.squeeze(1)?)?.to_dtype(DType::F32)
     }
+
+    /// Next-token logits `x·Wᵀ + bias` for `x` (rows, d).
+    fn logits(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        match &self.lm_head {
+            // gemm re-packs the weight side of `x·Wᵀ` at every call (65001 × 512 floats
+            // for opus-mt, a quarter of the f32 run time) but reads the weights of `W·xᵀ`
+            // where they lie: multiply that way round, then transpose while adding the bias.
+            Projection::Dense(dense)
+                if x.device().is_cpu() && x.dtype() == DType::F32 && dense.bias().is_none() =>
+            {
+                transpose_adding(&dense.weight().matmul(&x.t()?)?, &self.final_logits_bias)
+            }
+            head => head.forward(x)?.broadcast_add(&self.final_logits_bias),
+        }
+    }
+}
+
+/// `yᵀ + bias` for f32 `y` (vocab, rows) on the CPU and `bias` (1, vocab), transposed in
+/// blocks of vocabulary entries that stay in cache.
+fn transpose_adding(y: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
+    const BLOCK: usize = 64;
+    let (vocab, rows) = y.dims2()?;
+    let bias = bias.flatten_all()?.to_vec1::<f32>()?;
+    let y = y.contiguous()?;
+    let (storage, layout) = y.storage_and_layout();
+    let (Storage::Cpu(CpuStorage::F32(values)), Some((start, end)), true) =
+        (&*storage, layout.contiguous_offsets(), bias.len() == vocab)
+    else {
+        candle_core::bail!("logits: expects f32 (vocab, rows) on the CPU and a bias per entry");
+    };
+    let values = &values[start..end];
+    let mut out = vec![0f32; rows * vocab];
+    for first in (0..vocab).step_by(BLOCK) {
+        let last = (first + BLOCK).min(vocab);
+        for (r, row) in out.chunks_exact_mut(vocab).enumerate() {
+            for (v, o) in (first..last).zip(&mut row[first..last]) {
+                *o = values[v * rows + r] + bias[v];
+            }
+        }
+    }
+    Tensor::from_vec(out, (rows, vocab), y.device())
 }

@@ -10,8 +10,14 @@
 //! summed exactly as candle's AVX2 kernel sums it (same integer sums, same fused
 //! multiply-adds in the same order), so the results are bit-for-bit candle's. Other weight
 //! types, shapes candle does not tile, and CPUs without AVX2 and FMA use `QMatMul`.
+//!
+//! [`QuantizedLinear::int8`] is CTranslate2's int8 scheme for f32 models instead: weights
+//! quantized once per output row and packed once, activations quantized per row, exact
+//! int32 sums ([`int8`]; SIMD kernels in [`int8_simd`]).
 
 // The K-quant tiles are AVX2 code throughout.
+mod int8;
+mod int8_simd;
 #[cfg(target_arch = "x86_64")]
 mod q4k;
 #[cfg(target_arch = "x86_64")]
@@ -24,6 +30,7 @@ mod tiles;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
+use int8::Int8Weights;
 use q8_0::Q8_0Rows;
 use std::sync::Arc;
 
@@ -39,8 +46,8 @@ enum Kind {
 
 /// Weights held in one of our layouts, with the kernel that multiplies them.
 trait Packed: Send + Sync {
-    /// The weight type, for names and debug output.
-    fn dtype(&self) -> GgmlDType;
+    /// The weight type, for debug output.
+    fn name(&self) -> String;
     /// Output features (weight rows).
     fn rows(&self) -> usize;
     /// Input features (weight columns).
@@ -77,10 +84,28 @@ impl QuantizedLinear {
     }
 }
 
+impl QuantizedLinear {
+    /// Quantizes f32 weights of shape (out, in) to int8, one scale per output row, and
+    /// packs them once for this CPU's int8 kernel (see [`int8`]).
+    pub fn int8(weights: &Tensor) -> Result<Self> {
+        let (rows, width) = weights.dims2()?;
+        let weights = weights.to_dtype(candle_core::DType::F32)?.contiguous()?;
+        // Read in place: a copy of the output projection alone would be 65001 × 512 floats.
+        let (storage, layout) = weights.storage_and_layout();
+        let (candle_core::Storage::Cpu(CpuStorage::F32(values)), Some((start, end))) =
+            (&*storage, layout.contiguous_offsets())
+        else {
+            candle_core::bail!("int8: weights must be f32 on the CPU");
+        };
+        let packed = Int8Weights::new(&values[start..end], rows, width)?;
+        Ok(Self(Kind::Packed(Arc::new(packed))))
+    }
+}
+
 impl std::fmt::Debug for QuantizedLinear {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
-            Kind::Packed(w) => write!(f, "QuantizedLinear({:?} {}×{})", w.dtype(), w.rows(), w.width()),
+            Kind::Packed(w) => write!(f, "QuantizedLinear({} {}×{})", w.name(), w.rows(), w.width()),
             Kind::Candle(w) => write!(f, "QuantizedLinear({w:?})"),
         }
     }

@@ -92,8 +92,8 @@ fn unpack(bytes: &[u8], scales: &mut [f32], quants: &mut [i8]) {
 }
 
 impl Packed for Q8_0Rows {
-    fn dtype(&self) -> GgmlDType {
-        GgmlDType::Q8_0
+    fn name(&self) -> String {
+        format!("{:?}", GgmlDType::Q8_0)
     }
 
     fn rows(&self) -> usize {

@@ -77,8 +77,8 @@ impl<T: Tile> Tiled<T> {
 }
 
 impl<T: Tile> Packed for Tiled<T> {
-    fn dtype(&self) -> GgmlDType {
-        T::DTYPE
+    fn name(&self) -> String {
+        format!("{:?}", T::DTYPE)
     }
 
     fn rows(&self) -> usize {

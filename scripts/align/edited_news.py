@@ -16,7 +16,8 @@ are in document order):
 It writes, for each of `tune` (the first half of the pseudo-documents) and `held` (the
 second half), `en/NNN` and `zh/NNN` (one sentence a line) and `gold/NNN.align` in the
 ladder format that `bitext eval align` reads, English first (`[3]:[2,3]`). `parallel/`
-holds every pseudo-document unedited: the parallel-news case. Gold holds every surviving
+holds every pseudo-document unedited: the parallel-news case. With `--mt`, `en/NNN.trans`
+holds the Online-B translation of each English line (the MT signal of `bitext align`). Gold holds every surviving
 link, the crossing ones of a moved run too, so no monotone aligner can score 1.0 on those.
 
     scripts/align/edited_news.py ../shared/data/wmt21 /work/dev/edited-news
@@ -102,12 +103,14 @@ def gold(units, n):
     return "".join(f"{fmt(s)}:{fmt(t)}\n" for s, t in beads)
 
 
-def write(folder, name, en, zh, ladder):
-    for sub, text in (("en", en), ("zh", zh), ("gold", None)):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-        if text is not None:
-            (folder / sub / name).write_text("".join(line + "\n" for line in text), encoding="utf-8")
-    (folder / "gold" / f"{name}.align").write_text(ladder, encoding="utf-8")
+def write(folder, name, en, zh, ladder, mt):
+    files = {f"en/{name}": en, f"zh/{name}": zh, f"gold/{name}.align": ladder}
+    if mt is not None:
+        files[f"en/{name}.trans"] = mt
+    for path, lines in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        text = lines if isinstance(lines, str) else "".join(line + "\n" for line in lines)
+        (folder / path).write_text(text, encoding="utf-8")
 
 
 def main():
@@ -115,9 +118,11 @@ def main():
     ap.add_argument("wmt21", type=Path, help="folder with newstest2021.en-zh.{src.en,ref.A.zh}")
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--mt", action="store_true", help="write en/NNN.trans (Online-B)")
     args = ap.parse_args()
     read = lambda name: [l.strip() for l in (args.wmt21 / name).read_text(encoding="utf-8").splitlines()]
     en, zh = read("newstest2021.en-zh.src.en"), read("newstest2021.en-zh.ref.A.zh")
+    hyp = read("newstest2021.en-zh.hyp.Online-B.zh") if args.mt else None
     assert len(en) == len(zh), "source and reference differ in length"
     rng = random.Random(args.seed)
     docs = chunks(len(en), rng)
@@ -129,9 +134,10 @@ def main():
         units = edit(doc, zh, [zh[k] for k in docs[donor]], variants[d % 3], rng)
         half = "tune" if d < len(docs) // 2 else "held"
         src = [en[k] for k in doc]
-        write(args.out / half, name, src, [u[0] for u in units], gold(units, len(doc)))
+        mt = [hyp[k] for k in doc] if hyp else None
+        write(args.out / half, name, src, [u[0] for u in units], gold(units, len(doc)), mt)
         parallel = "".join(f"[{j}]:[{j}]\n" for j in range(len(doc)))
-        write(args.out / "parallel", name, src, [zh[k] for k in doc], parallel)
+        write(args.out / "parallel", name, src, [zh[k] for k in doc], parallel, mt)
         counts[half] = counts.get(half, 0) + 1
     print(f"{len(docs)} pseudo-documents ({counts}) written to {args.out}")
 

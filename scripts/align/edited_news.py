@@ -15,7 +15,8 @@ are in document order):
 
 It writes, for each of `tune` (the first half of the pseudo-documents) and `held` (the
 second half), `en/NNN` and `zh/NNN` (one sentence a line) and `gold/NNN.align` in the
-ladder format that `bitext eval align` reads, English first (`[3]:[2,3]`). `parallel/`
+ladder format that `bitext eval align` reads, English first (`[3]:[2,3]`), with a copy in
+`gold-edited/`, `gold-moved/` or `gold-split-merge/` to score each kind of edit alone. `parallel/`
 holds every pseudo-document unedited: the parallel-news case. With `--mt`, `en/NNN.trans`
 holds the Online-B translation of each English line (the MT signal of `bitext align`). Gold holds every surviving
 link, the crossing ones of a moved run too, so no monotone aligner can score 1.0 on those.
@@ -103,8 +104,10 @@ def gold(units, n):
     return "".join(f"{fmt(s)}:{fmt(t)}\n" for s, t in beads)
 
 
-def write(folder, name, en, zh, ladder, mt):
+def write(folder, name, en, zh, ladder, mt, variant=None):
     files = {f"en/{name}": en, f"zh/{name}": zh, f"gold/{name}.align": ladder}
+    if variant:
+        files[f"gold-{variant}/{name}.align"] = ladder
     if mt is not None:
         files[f"en/{name}.trans"] = mt
     for path, lines in files.items():
@@ -135,7 +138,7 @@ def main():
         half = "tune" if d < len(docs) // 2 else "held"
         src = [en[k] for k in doc]
         mt = [hyp[k] for k in doc] if hyp else None
-        write(args.out / half, name, src, [u[0] for u in units], gold(units, len(doc)), mt)
+        write(args.out / half, name, src, [u[0] for u in units], gold(units, len(doc)), mt, variants[d % 3])
         parallel = "".join(f"[{j}]:[{j}]\n" for j in range(len(doc)))
         write(args.out / "parallel", name, src, [zh[k] for k in doc], parallel, mt)
         counts[half] = counts.get(half, 0) + 1

@@ -609,7 +609,7 @@ fn align_with(
     let density = anchor_count as f64 / n.min(m).max(1) as f64;
     let skip = skip_cost(weights.skip, density);
     let reach = window.sentence_reach(1, 0);
-    let matches = match (&embedding, &lexical) {
+    let mut matches = match (&embedding, &lexical) {
         (Some(e), _) => Matches::new(&reach, m, |s, t| {
             e.score(s..s + 1, t..t + 1, weights.embed_margin)
         }),
@@ -618,7 +618,6 @@ fn align_with(
     };
     let (src_wordless, tgt_wordless) = (wordless(src.sentences), wordless(tgt.sentences));
     // A stray quote mark matches nothing, yet belongs to the sentence before it.
-    let mut matches = matches;
     for (short, wordless) in [
         (&mut matches.src_short, &src_wordless),
         (&mut matches.tgt_short, &tgt_wordless),

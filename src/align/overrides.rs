@@ -72,6 +72,10 @@ pub struct WeightOverrides {
     /// where the first pass anchors nearly every sentence).
     #[arg(long, allow_negative_numbers = true)]
     pub skip_cost: Option<f64>,
+    /// How much cheaper skipping a sentence gets per unit by which its best 1-1 match
+    /// falls short of its side's median best match (with --embed or a translation).
+    #[arg(long, allow_negative_numbers = true)]
+    pub orphan_weight: Option<f64>,
     /// Cost of every bead that pairs sentences (negative favours merged beads).
     #[arg(long, allow_negative_numbers = true)]
     pub bead_cost: Option<f64>,
@@ -103,6 +107,7 @@ impl WeightOverrides {
         set(&mut w.embed_margin, self.embed_margin);
         set(&mut w.embed_length_penalty, self.embed_length_penalty);
         set(&mut w.skip, self.skip_cost);
+        set(&mut w.orphan, self.orphan_weight);
         set(&mut w.bead, self.bead_cost);
         set(&mut w.fragment, self.fragment_cost);
         set(&mut w.merge, self.merge_cost);

@@ -10,7 +10,7 @@ use bitext::model::embed::quality::pair_scores;
 use bitext::pipeline::manifest::{Manifest, Rejection, Status};
 use bitext::pipeline::{corpus_path, merge::merge, run, RunOptions, Shard};
 use bitext::text::Lang;
-use bitext::translate::{Engine, Verdict};
+use bitext::translate::{Engine, InContext, Verdict};
 use common::outputs;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -573,4 +573,112 @@ fn every_translated_pair_carries_its_quality_score_in_every_format() {
     assert!(kept.iter().all(|p| p.score.unwrap() >= min));
     assert_eq!(filtered.totals.pairs, kept.len());
     assert_eq!(filtered.settings.min_score, Some(min));
+}
+
+/// An engine that reads one sentence of context: its "translation" wraps the sentence
+/// and names the sentence before it, so that every output shows which context it had.
+struct ContextEngine {
+    batches: Arc<Mutex<Vec<Vec<InContext>>>>,
+}
+
+impl Engine for ContextEngine {
+    fn direction(&self) -> (Lang, Lang) {
+        (Lang::En, Lang::Zh)
+    }
+
+    fn signature(&self) -> String {
+        "context-test-engine".into()
+    }
+
+    fn context_window(&self) -> usize {
+        1
+    }
+
+    fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>> {
+        let alone = bitext::translate::in_context(sentences, 0);
+        Ok(self
+            .translate_in_context(&alone)?
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect())
+    }
+
+    fn translate_in_context(&mut self, items: &[InContext]) -> anyhow::Result<Vec<(String, Verdict)>> {
+        self.batches.lock().unwrap().push(items.to_vec());
+        Ok(items
+            .iter()
+            .map(|item| {
+                let before = item.context.last().map_or("", String::as_str);
+                (format!("〔{}〕«{before}»", item.sentence), Verdict::Accepted)
+            })
+            .collect())
+    }
+}
+
+/// Runs `opts` with a [`ContextEngine`]: the manifest and the items of every batch.
+fn run_in_context(opts: &RunOptions) -> (Manifest, Vec<Vec<InContext>>) {
+    let batches = Arc::new(Mutex::new(Vec::new()));
+    let mut engine = ContextEngine {
+        batches: batches.clone(),
+    };
+    let manifest = run(opts, &mut engine, None).unwrap();
+    let batches = std::mem::take(&mut *batches.lock().unwrap());
+    (manifest, batches)
+}
+
+#[test]
+fn each_sentence_reads_the_one_before_it_in_its_article_and_is_cached_with_it() {
+    let (dir, input) = tempdirs();
+    let opts = options(&input, &dir.path().join("out"));
+    let (manifest, batches) = run_in_context(&opts);
+    // The context crosses paragraphs: the first body sentence reads the title.
+    let a = std::fs::read_to_string(opts.output.join("translated/a.txt")).unwrap();
+    assert_eq!(
+        a,
+        "〔Rain in Beijing〕«»\n\n〔It rained on Monday.〕«Rain in Beijing»〔Li Wei stayed home.〕«It rained on Monday.»\n\n\
+         〔Read more on our website.〕«Li Wei stayed home.»\n"
+    );
+    // The same sentence after different sentences is translated once for each.
+    let f = std::fs::read_to_string(opts.output.join("translated/f.txt")).unwrap();
+    assert!(f.contains("〔It rained on Monday.〕«Weather»"), "{f}");
+    let c = std::fs::read_to_string(opts.output.join("translated/b/c.txt")).unwrap();
+    assert!(c.contains("〔Read more on our website.〕«Bonds fell.»"), "{c}");
+    let items: Vec<&InContext> = batches.iter().flatten().collect();
+    let rained = items
+        .iter()
+        .filter(|i| i.sentence == "It rained on Monday.")
+        .count();
+    assert_eq!(rained, 2);
+    assert_eq!(items.len(), manifest.totals.engine_sentences);
+
+    // A rerun finds every sentence in the cache under the same context.
+    let (again, batches) = run_in_context(&opts);
+    assert!(batches.is_empty(), "{batches:?}");
+    assert_eq!(again.totals.engine_sentences, 0);
+    assert_eq!(
+        std::fs::read_to_string(opts.output.join("translated/a.txt")).unwrap(),
+        a
+    );
+}
+
+#[test]
+fn with_context_batch_sizes_and_shards_give_the_same_outputs() {
+    let (dir, input) = tempdirs();
+    let whole = options(&input, &dir.path().join("whole"));
+    run_in_context(&whole);
+    let mut single = options(&input, &dir.path().join("single"));
+    (single.batch_size, single.chunk_sentences) = (1, 1);
+    run_in_context(&single);
+    assert_eq!(outputs(&single.output), outputs(&whole.output));
+
+    let mut shard_dirs = Vec::new();
+    for index in 0..2 {
+        let mut opts = options(&input, &dir.path().join(format!("shard-{index}")));
+        opts.shard = Some(Shard { index, count: 2 });
+        run_in_context(&opts);
+        shard_dirs.push(opts.output);
+    }
+    let merged_dir = dir.path().join("merged");
+    merge(&shard_dirs, &merged_dir, false).unwrap();
+    assert_eq!(outputs(&merged_dir), outputs(&whole.output));
 }

@@ -6,7 +6,7 @@
 mod qwen_common;
 
 use bitext::model::qwen::model::{argmax, KvCache, Qwen2, Step};
-use bitext::model::qwen::{encode, prompt::Prompt, tokenizer};
+use bitext::model::qwen::{encode, prompt::context_block, prompt::Prompt, tokenizer};
 use bitext::text::Lang;
 use candle_core::quantized::gguf_file;
 use candle_core::Device;
@@ -193,6 +193,30 @@ fn sentences_run_together_get_the_numbers_they_get_alone() {
         assert!(
             second[i] == *a_second,
             "step logits of sentence {i} differ when batched"
+        );
+    }
+}
+
+#[test]
+fn a_prompt_with_context_split_for_the_shared_head_tokenizes_like_the_whole_prompt() {
+    let Some((content, _)) = open() else { return };
+    let tok = tokenizer::from_gguf(&content).unwrap();
+    let context = vec!["Xia Haihong heads the bureau.".to_string()];
+    for (from, to, sentence) in [
+        (Lang::En, Lang::Zh, "She said exports rose by 7.9%."),
+        (Lang::Zh, Lang::En, "她说，出口同比增长7.9%。"),
+    ] {
+        let prompt = Prompt::new(from, to, false);
+        let (head, rest) = prompt.split_for_context();
+        let block = context_block(&context);
+        let pieces: Vec<u32> = [head, block.as_str(), rest, sentence, prompt.suffix.as_str()]
+            .iter()
+            .flat_map(|p| encode(&tok, p).unwrap())
+            .collect();
+        assert_eq!(
+            pieces,
+            encode(&tok, &prompt.render_in_context(&context, sentence)).unwrap(),
+            "{sentence}"
         );
     }
 }

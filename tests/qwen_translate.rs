@@ -7,7 +7,7 @@ use bitext::model::load_engine;
 use bitext::text::article::load_article;
 use bitext::text::detect::is_code_mixed;
 use bitext::text::Lang;
-use bitext::translate::{EngineKind, EngineOptions};
+use bitext::translate::{in_context, EngineKind, EngineOptions};
 use qwen_common::{fixture_lines, qwen_gguf};
 
 fn translate_fixture(from: Lang, to: Lang, file: &str) -> Option<(Vec<String>, Vec<String>)> {
@@ -177,4 +177,43 @@ fn batching_leaves_every_translation_as_it_is_alone() {
     );
     let together = run(4);
     assert_eq!(together, alone);
+}
+
+/// With context, a sentence's translation depends on its document and not on how the
+/// document was cut into calls: batch sizes 1 and 4 agree, and the second half of the
+/// document translated in a call of its own (a shard, a resumed run), with the same
+/// context, gives what it got in the whole run. The context reaches the model: the run
+/// reads more tokens than one without it.
+#[test]
+fn with_context_batches_and_split_documents_give_the_same_translations() {
+    let Some(gguf) = qwen_gguf() else { return };
+    let document: Vec<String> = fixture_lines("qwen/news.en").into_iter().take(6).collect();
+    let engine = |batch_size: usize, context: usize| {
+        let mut opts = EngineOptions::new(EngineKind::Qwen, Lang::En, Lang::Zh);
+        opts.model_file = Some(gguf.clone());
+        opts.batch_size = batch_size;
+        opts.max_new_tokens = Some(16);
+        opts.context = Some(context);
+        load_engine(&opts).expect("the GGUF loads")
+    };
+    let mut alone = engine(1, 1);
+    assert_eq!(alone.context_window(), 1);
+    let whole = alone.translate_document(&document).expect("translation runs");
+    let mut together = engine(4, 1);
+    assert_eq!(together.translate_document(&document).unwrap(), whole);
+    let items = in_context(&document, 1);
+    let mut split = engine(4, 1);
+    let first = split.translate_in_context(&items[..3]).unwrap();
+    let second = split.translate_in_context(&items[3..]).unwrap();
+    assert_eq!([first, second].concat(), whole);
+
+    let mut plain = engine(4, 0);
+    plain.translate_document(&document).unwrap();
+    assert!(
+        together.stats().input_tokens > plain.stats().input_tokens,
+        "{} tokens with context, {} without",
+        together.stats(),
+        plain.stats()
+    );
+    assert_ne!(alone.signature(), plain.signature());
 }

@@ -271,9 +271,9 @@ pub fn translate_missing(
                 std::collections::hash_map::Entry::Vacant(v) => v.insert(load(text.lang, to)?),
             };
             let out = engine
-                .translate(&text.sentences)
+                .translate_document(&text.sentences)
                 .with_context(|| format!("translating {}", text.path.display()))?;
-            text.translation = Some(out);
+            text.translation = Some(out.into_iter().map(|(text, _)| text).collect());
         }
     }
     Ok(())

@@ -58,6 +58,13 @@ pub struct EngineArgs {
     #[arg(long, value_name = "A,B", default_value = "2,10", value_parser = parse_length_cap)]
     pub length_cap: (f32, usize),
 
+    /// Qwen: how many preceding source sentences of the same document (input file with
+    /// `translate`, article with `run`) the model reads with each sentence, to keep names,
+    /// pronouns and terms consistent; 0 translates every sentence alone (default: the
+    /// engine's choice for the direction, see docs/quality.md).
+    #[arg(long, value_name = "N")]
+    pub context: Option<usize>,
+
     /// Precision of weights and activations (f16/bf16 mainly for GPUs; q8_0: Marian's
     /// linear layers with 8-bit block-quantized weights; int8: Marian's linear layers as
     /// CTranslate2 int8 runs them, the fastest on CPUs; both opt-in, not exact).
@@ -105,6 +112,7 @@ impl EngineArgs {
         o.min_new_tokens = self.min_new_tokens;
         o.no_repeat_ngram = self.no_repeat_ngram;
         o.length_cap = self.length_cap;
+        o.context = self.context;
         o.threads = compute.threads();
         o.device = compute.device;
         o.precision = self.dtype;

@@ -135,8 +135,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         let grouped = segments(&text, from, args.lines);
         let flat: Vec<String> = grouped.iter().flatten().cloned().collect();
-        let translated = match engine.translate(&flat) {
-            Ok(t) => t,
+        // The input is one document: each sentence reads the ones before it as context.
+        let translated = match engine.translate_document(&flat) {
+            Ok(t) => t.into_iter().map(|(text, _)| text).collect::<Vec<_>>(),
             Err(e) => {
                 eprintln!("bitext: {}: {e:#}", path.display());
                 failed += 1;

@@ -6,7 +6,7 @@
 //! the file), so a batch is cached either completely or not at all. That keeps the
 //! batches of a resumed run identical to those of an uninterrupted one.
 
-use crate::translate::Verdict;
+use crate::translate::{InContext, Verdict};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -109,6 +109,22 @@ impl TranslationCache {
         hex(&Sha256::digest(format!("{}\0{normalized}", self.scope)))
     }
 
+    /// The cache key of a normalised sentence read after its (normalised) context: a
+    /// translation made with context is only reused for the same sentence after the same
+    /// sentences. Without context it is [`TranslationCache::key`], so that caches made
+    /// before context existed still serve engines that read none.
+    pub fn key_in_context(&self, item: &InContext) -> String {
+        if item.context.is_empty() {
+            return self.key(&item.sentence);
+        }
+        let mut text = format!("{}\0{}", self.scope, item.sentence);
+        for sentence in &item.context {
+            text.push_str("\0context\0");
+            text.push_str(sentence);
+        }
+        hex(&Sha256::digest(text))
+    }
+
     /// The cached translation of the normalised sentence with `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entries.get(key).map(|e| e.translation.as_str())
@@ -188,6 +204,22 @@ mod tests {
     #[test]
     fn normalisation_collapses_whitespace() {
         assert_eq!(normalize("  The\tcity \n cut  PM2.5. "), "The city cut PM2.5.");
+    }
+
+    #[test]
+    fn a_key_in_context_depends_on_the_context_and_equals_the_plain_key_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = TranslationCache::open(&dir.path().join("c.jsonl"), "model-a", "en-zh", false).unwrap();
+        let item = |context: &[&str]| InContext {
+            sentence: "She agreed.".into(),
+            context: context.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(cache.key_in_context(&item(&[])), cache.key("She agreed."));
+        let after_li = cache.key_in_context(&item(&["Li Wei asked."]));
+        assert_ne!(after_li, cache.key("She agreed."));
+        assert_ne!(after_li, cache.key_in_context(&item(&["Zhang Min asked."])));
+        assert_ne!(after_li, cache.key_in_context(&item(&["Li Wei", "asked."])));
+        assert_eq!(after_li, cache.key_in_context(&item(&["Li Wei asked."])));
     }
 
     #[test]

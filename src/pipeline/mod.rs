@@ -25,7 +25,7 @@ use crate::corpus::{CorpusWriter, Format, SentencePair};
 use crate::model::embed::quality::{self, ScoreSummary};
 use crate::model::embed::SentenceEmbedder;
 use crate::text::{self, clean, detect::is_code_mixed, join_sentences, read, Lang};
-use crate::translate::{Engine, SentenceProgress, Verdict};
+use crate::translate::{in_context, Engine, InContext, SentenceProgress, Verdict};
 use anyhow::Context;
 use manifest::{
     BeadSide, EngineInfo, FileEntry, Manifest, Rejection, Settings, Status, Timings, Totals, Unaligned,
@@ -512,21 +512,32 @@ impl Runner<'_> {
     /// cache), then writes each file's translation and pairs.
     fn process_chunk(&mut self, chunk: Vec<Article>) -> anyhow::Result<()> {
         let (from, to) = self.engine.direction();
-        // Distinct normalised sentences in order of first appearance.
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut distinct: Vec<String> = Vec::new();
+        let window = self.engine.context_window();
+        // Distinct normalised sentences (with their context, when the engine reads one) in
+        // order of first appearance, and each article's sentences as indices into them.
+        let mut index: HashMap<InContext, usize> = HashMap::new();
+        let mut distinct: Vec<InContext> = Vec::new();
+        let mut article_items: Vec<Vec<usize>> = Vec::new();
         for article in &chunk {
+            let mut items = Vec::new();
             if let Prepared::Translate { paragraphs, .. } = &article.prepared {
-                for sentence in paragraphs.iter().flatten() {
-                    let norm = cache::normalize(sentence);
-                    index.entry(norm.clone()).or_insert_with(|| {
-                        distinct.push(norm);
-                        distinct.len() - 1
-                    });
+                let document: Vec<String> =
+                    paragraphs.iter().flatten().map(|s| cache::normalize(s)).collect();
+                for item in in_context(&document, window) {
+                    let next = distinct.len();
+                    items.push(*index.entry(item.clone()).or_insert_with(|| {
+                        distinct.push(item);
+                        next
+                    }));
                 }
             }
+            article_items.push(items);
         }
-        let keys: Vec<String> = distinct.iter().map(|s| self.cache.key(s)).collect();
+        let keys: Vec<String> = distinct
+            .iter()
+            .map(|item| self.cache.key_in_context(item))
+            .collect();
+        let texts: Vec<String> = distinct.iter().map(|item| item.sentence.clone()).collect();
         let mut translated = 0;
         // Progress counts distinct sentences while the chunk translates (cached ones at
         // once), then the chunk's source sentences.
@@ -534,8 +545,7 @@ impl Runner<'_> {
         let cached = keys.iter().filter(|k| self.cache.get(k).is_some()).count();
         self.progress.set_sentences_done(base + cached);
         let t = Instant::now();
-        for batch in batch::length_sorted_batches(&distinct, self.opts.batch_size, self.opts.max_batch_tokens)
-        {
+        for batch in batch::length_sorted_batches(&texts, self.opts.batch_size, self.opts.max_batch_tokens) {
             let todo: Vec<usize> = batch
                 .into_iter()
                 .filter(|&i| self.cache.get(&keys[i]).is_none())
@@ -543,8 +553,8 @@ impl Runner<'_> {
             if todo.is_empty() {
                 continue;
             }
-            let sources: Vec<String> = todo.iter().map(|&i| distinct[i].clone()).collect();
-            let outputs = self.engine.translate_checked(&sources)?;
+            let sources: Vec<InContext> = todo.iter().map(|&i| distinct[i].clone()).collect();
+            let outputs = self.engine.translate_in_context(&sources)?;
             if outputs.len() != sources.len() {
                 anyhow::bail!(
                     "the engine returned {} translations for {} sentences",
@@ -562,19 +572,20 @@ impl Runner<'_> {
         self.progress.set_sentences_done(base + sources);
 
         let t = Instant::now();
-        for mut article in chunk {
+        for (mut article, items) in chunk.into_iter().zip(article_items) {
             if let Prepared::Translate {
                 paragraphs,
                 counterpart,
             } = &article.prepared
             {
+                let mut item_keys = items.iter().map(|&i| &keys[i]);
                 let translations = paragraphs
                     .iter()
                     .map(|paragraph| {
-                        paragraph
-                            .iter()
-                            .map(|s| {
-                                let key = &keys[index[&cache::normalize(s)]];
+                        item_keys
+                            .by_ref()
+                            .take(paragraph.len())
+                            .map(|key| {
                                 self.cache
                                     .get(key)
                                     .map(str::to_string)
@@ -583,11 +594,7 @@ impl Runner<'_> {
                             .collect::<anyhow::Result<Vec<String>>>()
                     })
                     .collect::<anyhow::Result<Vec<Vec<String>>>>()?;
-                let verdicts: Vec<&Verdict> = paragraphs
-                    .concat()
-                    .iter()
-                    .map(|s| self.cache.verdict(&keys[index[&cache::normalize(s)]]))
-                    .collect();
+                let verdicts: Vec<&Verdict> = items.iter().map(|&i| self.cache.verdict(&keys[i])).collect();
                 let accepted: Vec<Option<bool>> = verdicts.iter().map(|v| v.accepted()).collect();
                 article.entry.rejected = verdicts
                     .iter()

@@ -31,6 +31,26 @@ pub trait Engine {
             .collect())
     }
 
+    /// How many preceding source sentences of its document the engine reads with each
+    /// sentence (0: it translates every sentence alone).
+    fn context_window(&self) -> usize {
+        0
+    }
+
+    /// Translates sentences that come with the source sentences before them in their
+    /// document; engines with no [`Engine::context_window`] ignore the context.
+    fn translate_in_context(&mut self, items: &[InContext]) -> anyhow::Result<Vec<(String, Verdict)>> {
+        let sentences: Vec<String> = items.iter().map(|item| item.sentence.clone()).collect();
+        self.translate_checked(&sentences)
+    }
+
+    /// Translates the sentences of one document, in order, each with the sentences before
+    /// it as its context (see [`in_context`]).
+    fn translate_document(&mut self, sentences: &[String]) -> anyhow::Result<Vec<(String, Verdict)>> {
+        let items = in_context(sentences, self.context_window());
+        self.translate_in_context(&items)
+    }
+
     /// Asks the engine to report sentences as it finishes them, inside a call to
     /// [`Engine::translate`]; engines that finish a call's sentences all at once ignore it
     /// (their callers count the call when it returns).
@@ -40,6 +60,29 @@ pub trait Engine {
     fn stats(&self) -> EngineStats {
         EngineStats::default()
     }
+}
+
+/// A sentence to translate and the source sentences just before it in its document,
+/// oldest first. The context is source text only, so that a translation depends on its
+/// input alone and not on which other translations were made first (batches, shards).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct InContext {
+    /// The sentence to translate.
+    pub sentence: String,
+    /// The sentences before it in the same document, oldest first.
+    pub context: Vec<String>,
+}
+
+/// The sentences of one document, each with up to `window` sentences before it as its context.
+pub fn in_context(document: &[String], window: usize) -> Vec<InContext> {
+    document
+        .iter()
+        .enumerate()
+        .map(|(i, sentence)| InContext {
+            sentence: sentence.clone(),
+            context: document[i.saturating_sub(window)..i].to_vec(),
+        })
+        .collect()
 }
 
 /// The engine's judgement of one of its answers.
@@ -200,6 +243,9 @@ pub struct EngineOptions {
     pub no_repeat_ngram: usize,
     /// Output length cap as `a·source_tokens + b`.
     pub length_cap: (f32, usize),
+    /// Preceding source sentences read with each sentence (qwen); `None` uses the
+    /// engine's default for the direction.
+    pub context: Option<usize>,
     /// Compute threads; `None` uses all cores.
     pub threads: Option<usize>,
     /// Where to run.
@@ -225,9 +271,31 @@ impl EngineOptions {
             min_new_tokens: 0,
             no_repeat_ngram: 0,
             length_cap: (2.0, 10),
+            context: None,
             threads: None,
             device: DeviceKind::Cpu,
             precision: Precision::F32,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_sentence_gets_at_most_window_sentences_before_it() {
+        let document: Vec<String> = ["A.", "B.", "C.", "D."].iter().map(|s| s.to_string()).collect();
+        let items = in_context(&document, 2);
+        let contexts: Vec<Vec<&str>> = items
+            .iter()
+            .map(|i| i.context.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(
+            contexts,
+            vec![vec![], vec!["A."], vec!["A.", "B."], vec!["B.", "C."]]
+        );
+        assert_eq!(items[3].sentence, "D.");
+        assert!(in_context(&document, 0).iter().all(|i| i.context.is_empty()));
     }
 }

@@ -12,7 +12,7 @@ pub mod tokenizer;
 use crate::model::manifest::{self, Manifest};
 use crate::text::detect::is_han;
 use crate::text::Lang;
-use crate::translate::{Engine, EngineOptions, EngineStats, SentenceProgress, Verdict};
+use crate::translate::{Engine, EngineOptions, EngineStats, InContext, SentenceProgress, Verdict};
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::gguf_file;
 use candle_core::Tensor;
@@ -107,6 +107,11 @@ const STRICT: usize = 1;
 /// Han character).
 const HAN_DEADLINE: usize = 8;
 
+/// Preceding source sentences read with each sentence when `--context` is not given: none,
+/// because one sentence of context lowered chrF in both directions on the WMT21 dev lines
+/// with the 0.5B model (docs/quality.md).
+const DEFAULT_CONTEXT: usize = 0;
+
 /// A loaded Qwen2 model with its tokenizer and the prompt for one direction.
 pub struct QwenEngine {
     model: Qwen2,
@@ -123,6 +128,8 @@ pub struct QwenEngine {
     length_cap: (f32, usize),
     max_new_tokens: Option<usize>,
     signature: String,
+    /// Preceding source sentences read with each sentence.
+    context: usize,
     batch: (usize, usize),
     stats: EngineStats,
     progress: SentenceProgress,
@@ -132,6 +139,10 @@ pub struct QwenEngine {
 struct PreparedPrompt {
     prefix: KvCache,
     suffix: Vec<u32>,
+    /// The start of the prefix that a sentence with context shares (see
+    /// [`Prompt::split_for_context`]), run through the model, and the tokens of the rest.
+    head: KvCache,
+    rest: Vec<u32>,
 }
 
 /// How an answer ended.
@@ -202,13 +213,9 @@ impl QwenEngine {
             prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, false))?,
             prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, true))?,
         ];
+        let context = opts.context.unwrap_or(DEFAULT_CONTEXT);
         Ok(QwenEngine {
-            signature: format!(
-                "qwen:{}|greedy|cap={}x+{}|prompt=v3|script-check=v3|latin=source-words-v1|retry=strict|han-deadline={HAN_DEADLINE}",
-                path.file_name().unwrap_or_default().to_string_lossy(),
-                opts.length_cap.0,
-                opts.length_cap.1
-            ),
+            signature: signature(path, opts.length_cap, context),
             model,
             tokenizer,
             from: opts.from,
@@ -218,6 +225,7 @@ impl QwenEngine {
             token_texts,
             stop,
             length_cap: opts.length_cap,
+            context,
             max_new_tokens: opts.max_new_tokens,
             batch: (opts.batch_size.max(1), opts.max_batch_tokens),
             stats: EngineStats::default(),
@@ -239,12 +247,23 @@ impl QwenEngine {
     /// again at once with the strict prompt. A row's numbers do not depend on its
     /// neighbours, so every translation is the one its sentence gets alone. Each comes with
     /// the defect its answer kept after the retry, if any.
-    pub fn translate_judged(&mut self, sentences: &[String]) -> Result<Vec<(String, Option<Defect>)>> {
-        let sources: Vec<&str> = sentences.iter().map(|s| s.trim()).collect();
+    ///
+    /// The first try reads each sentence after the last [`QwenEngine::context_window`]
+    /// sentences of its context; the strict retry reads the sentence alone, so that a model
+    /// that mistook the context for the text gets a second chance without it.
+    pub fn translate_judged(&mut self, items: &[InContext]) -> Result<Vec<(String, Option<Defect>)>> {
+        let sources: Vec<&str> = items.iter().map(|s| s.sentence.trim()).collect();
         let mut results: Vec<(String, Option<Defect>)> = vec![(String::new(), None); sources.len()];
         let mut ids = sources
             .iter()
             .map(|s| encode(&self.tokenizer, s))
+            .collect::<Result<Vec<_>>>()?;
+        let mut context_ids = items
+            .iter()
+            .map(|item| {
+                let window = &item.context[item.context.len().saturating_sub(self.context)..];
+                encode(&self.tokenizer, &prompt::context_block(window))
+            })
             .collect::<Result<Vec<_>>>()?;
         let kept: Vec<KeptWords> = match self.to {
             Lang::Zh => sources.iter().map(|s| KeptWords::from_source(s)).collect(),
@@ -260,7 +279,12 @@ impl QwenEngine {
             rows.retain(|r| r.ending.is_none());
             let mut tokens: usize = rows.iter().map(|r| r.pending.len()).sum();
             while let Some(&i) = queue.last() {
-                let need = ids[i].len() + self.prompts[NORMAL].suffix.len();
+                let prompt = &self.prompts[NORMAL];
+                let context = match context_ids[i].len() {
+                    0 => 0,
+                    n => n + prompt.rest.len(),
+                };
+                let need = context + ids[i].len() + prompt.suffix.len();
                 if !rows.is_empty() && (rows.len() >= max_rows || tokens + need > max_tokens) {
                     break;
                 }
@@ -274,13 +298,18 @@ impl QwenEngine {
                 }
                 tokens += need;
                 self.stats.input_tokens += need;
-                rows.push(Answer::start(
-                    i,
-                    std::mem::take(&mut ids[i]),
-                    cap,
-                    NORMAL,
-                    &self.prompts[NORMAL],
-                ));
+                let mut row =
+                    Answer::start(i, std::mem::take(&mut ids[i]), cap, NORMAL, &self.prompts[NORMAL]);
+                if !context_ids[i].is_empty() {
+                    // The sentence's context goes into the system turn: the row starts
+                    // from the shared head and runs the context and the rest itself.
+                    let prompt = &self.prompts[NORMAL];
+                    row.cache = prompt.head.clone();
+                    let context = std::mem::take(&mut context_ids[i]);
+                    row.pending
+                        .splice(..0, context.into_iter().chain(prompt.rest.iter().copied()));
+                }
+                rows.push(row);
             }
             if rows.is_empty() {
                 break;
@@ -428,14 +457,36 @@ impl Answer {
     }
 }
 
-/// Runs the prefix of `prompt` through the model and tokenizes its suffix.
+/// What produced the translations: the model file and every setting that changes them.
+/// Without context it is the signature of the engine before context existed, so that
+/// caches and manifests made then still match.
+fn signature(path: &Path, length_cap: (f32, usize), context: usize) -> String {
+    let mut signature = format!(
+        "qwen:{}|greedy|cap={}x+{}|prompt=v3|script-check=v3|latin=source-words-v1|retry=strict|han-deadline={HAN_DEADLINE}",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        length_cap.0,
+        length_cap.1
+    );
+    if context > 0 {
+        signature.push_str(&format!("|context=source-{context}"));
+    }
+    signature
+}
+
+/// Runs the prefix of `prompt`, and its head for sentences with context, through the
+/// model, and tokenizes its suffix and the rest after the head.
 fn prepare(model: &Qwen2, tokenizer: &Tokenizer, prompt: Prompt) -> Result<PreparedPrompt> {
-    let mut prefix = KvCache::default();
-    let ids = encode(tokenizer, &prompt.prefix)?;
-    model.forward(&ids, &mut prefix)?;
+    let run = |text: &str| -> Result<KvCache> {
+        let mut cache = KvCache::default();
+        model.forward(&encode(tokenizer, text)?, &mut cache)?;
+        Ok(cache)
+    };
+    let (head, rest) = prompt.split_for_context();
     Ok(PreparedPrompt {
-        prefix,
+        prefix: run(&prompt.prefix)?,
         suffix: encode(tokenizer, &prompt.suffix)?,
+        head: run(head)?,
+        rest: encode(tokenizer, rest)?,
     })
 }
 
@@ -479,14 +530,23 @@ impl Engine for QwenEngine {
 
     fn translate(&mut self, sentences: &[String]) -> Result<Vec<String>> {
         Ok(self
-            .translate_judged(sentences)?
+            .translate_checked(sentences)?
             .into_iter()
             .map(|(text, _)| text)
             .collect())
     }
 
     fn translate_checked(&mut self, sentences: &[String]) -> Result<Vec<(String, Verdict)>> {
-        let judged = self.translate_judged(sentences)?;
+        let alone = crate::translate::in_context(sentences, 0);
+        self.translate_in_context(&alone)
+    }
+
+    fn context_window(&self) -> usize {
+        self.context
+    }
+
+    fn translate_in_context(&mut self, items: &[InContext]) -> Result<Vec<(String, Verdict)>> {
+        let judged = self.translate_judged(items)?;
         Ok(judged
             .into_iter()
             .map(|(text, defect)| {

@@ -277,11 +277,14 @@ fn gold_of_a_constructed_document_follows_merges_deletions_and_insertions() {
     assert_eq!(got, want);
 }
 
-/// Issue 6's target for the synthetic news documents with MT and length. The default
-/// weights score 0.976 (0.970 before `eval align` followed `score.py`'s recall);
-/// the remaining misses are mostly 0-1 and 1-0 beads: an inserted sentence merged into
-/// its neighbour's bead, or paired with a deleted one.
-const SYNTHETIC_STRICT_F1: f64 = 0.97;
+/// Issue 6's target for the synthetic news documents with MT and length, lowered by
+/// issue 21. The default weights scored 0.976 before issue 21's orphan skip cost and
+/// score 0.969 with it: the cost, which leaves sentences that match nothing nearby
+/// unaligned (held-out edited news 0.890 → 0.926 with MT), also splits some of this
+/// set's 2-1 beads into 1-1 + 1-0. The remaining misses are mostly those and 0-1/1-0
+/// beads: an inserted sentence merged into its neighbour's bead, or paired with a
+/// deleted one.
+const SYNTHETIC_STRICT_F1: f64 = 0.965;
 
 #[test]
 fn synthetic_wmt21_news_documents_hold_their_strict_f1() {

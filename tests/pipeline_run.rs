@@ -268,6 +268,101 @@ fn a_run_that_crashes_at_any_batch_resumes_to_byte_identical_outputs() {
     }
 }
 
+/// An engine whose answers do not depend on their batch, like Qwen: it takes a whole
+/// chunk in one call and hands its answers over one at a time, last sentence first
+/// (answers end in their own order). With `fail_after`, it crashes after that many
+/// answers, like a killed process.
+struct StreamingEngine {
+    calls: Arc<Mutex<Vec<Vec<String>>>>,
+    answered: usize,
+    fail_after: Option<usize>,
+}
+
+impl StreamingEngine {
+    fn new(fail_after: Option<usize>) -> (StreamingEngine, Arc<Mutex<Vec<Vec<String>>>>) {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let engine = StreamingEngine {
+            calls: calls.clone(),
+            answered: 0,
+            fail_after,
+        };
+        (engine, calls)
+    }
+}
+
+impl Engine for StreamingEngine {
+    fn direction(&self) -> (Lang, Lang) {
+        (Lang::En, Lang::Zh)
+    }
+
+    fn signature(&self) -> String {
+        "streaming-test-engine".into()
+    }
+
+    fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>> {
+        Ok(sentences.iter().map(|s| format!("〔{s}〕")).collect())
+    }
+
+    fn translate_each(
+        &mut self,
+        items: &[InContext],
+        done: &mut dyn FnMut(usize, (String, Verdict)) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let sentences: Vec<String> = items.iter().map(|item| item.sentence.clone()).collect();
+        self.calls.lock().unwrap().push(sentences.clone());
+        for (i, sentence) in sentences.iter().enumerate().rev() {
+            if self.fail_after.is_some_and(|n| self.answered >= n) {
+                anyhow::bail!("killed");
+            }
+            self.answered += 1;
+            done(i, (format!("〔{sentence}〕"), Verdict::Accepted))?;
+        }
+        Ok(())
+    }
+
+    fn answers_independently(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn an_engine_with_independent_answers_gets_whole_chunks_and_a_crash_loses_no_answer() {
+    let (dir, input) = tempdirs();
+    let reference = options(&input, &dir.path().join("reference"));
+    let (mut engine, calls) = StreamingEngine::new(None);
+    let manifest = run(&reference, &mut engine, None).unwrap();
+    let expected = outputs(&reference.output);
+    let calls = std::mem::take(&mut *calls.lock().unwrap());
+    assert!(
+        calls.iter().any(|call| call.len() > reference.batch_size),
+        "a chunk goes to the engine in one call, not in batches of {}: {calls:?}",
+        reference.batch_size
+    );
+    let total: usize = calls.iter().map(Vec::len).sum();
+    assert_eq!(manifest.totals.engine_sentences, total);
+    assert!(total >= 6, "the test needs several answers, got {total}");
+
+    for crash_after in 0..total {
+        let opts = options(&input, &dir.path().join(format!("crash-{crash_after}")));
+        let (mut engine, _) = StreamingEngine::new(Some(crash_after));
+        assert!(run(&opts, &mut engine, None).is_err());
+        let (mut engine, calls) = StreamingEngine::new(None);
+        let resumed = run(&opts, &mut engine, None).unwrap();
+        let left: usize = calls.lock().unwrap().iter().map(Vec::len).sum();
+        assert_eq!(
+            left,
+            total - crash_after,
+            "every answer given before the crash was kept"
+        );
+        assert_eq!(resumed.totals.engine_sentences, left);
+        assert_eq!(
+            outputs(&opts.output),
+            expected,
+            "crash after {crash_after} answers"
+        );
+    }
+}
+
 #[test]
 fn a_changed_input_is_translated_again_and_the_rest_comes_from_the_cache() {
     let (dir, input) = tempdirs();

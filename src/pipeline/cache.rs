@@ -1,10 +1,11 @@
 //! The on-disk translation cache: a translation per (engine signature, direction,
 //! normalised sentence), so duplicated sentences and reruns cost nothing.
 //!
-//! The file is JSON lines, one line per translated batch. A run killed while
-//! appending leaves at most one torn last line; loading drops it (and cuts it off
-//! the file), so a batch is cached either completely or not at all. That keeps the
-//! batches of a resumed run identical to those of an uninterrupted one.
+//! The file is JSON lines, one line per translated batch (or per answer, for engines
+//! whose answers do not depend on their batch). A run killed while appending leaves
+//! at most one torn last line; loading drops it (and cuts it off the file), so a
+//! batch is cached either completely or not at all. That keeps the batches of a
+//! resumed run identical to those of an uninterrupted one.
 
 use crate::translate::{InContext, Verdict};
 use anyhow::Context;

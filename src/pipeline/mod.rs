@@ -11,7 +11,11 @@
 //! lands in the on-disk [`cache::TranslationCache`], so a killed run started again
 //! replays its finished batches from the cache and translates the rest in exactly
 //! the batches an uninterrupted run would have used: the outputs come out
-//! byte-identical, and a changed file is simply retranslated.
+//! byte-identical, and a changed file is simply retranslated. An engine whose
+//! answers do not depend on their batch (Qwen, see
+//! [`Engine::answers_independently`]) gets a chunk's sentences in one call, keeps its
+//! rows full itself, and each answer is cached as it ends: progress moves with every
+//! sentence and a killed run loses none.
 
 pub mod batch;
 pub mod cache;
@@ -25,7 +29,7 @@ use crate::corpus::{CorpusWriter, Format, SentencePair};
 use crate::model::embed::quality::{self, ScoreSummary};
 use crate::model::embed::SentenceEmbedder;
 use crate::text::{self, clean, detect::is_code_mixed, join_sentences, read, Lang};
-use crate::translate::{in_context, Engine, InContext, SentenceProgress, Verdict};
+use crate::translate::{in_context, Engine, InContext, Verdict};
 use anyhow::Context;
 use manifest::{
     BeadSide, EngineInfo, FileEntry, Manifest, Rejection, Settings, Status, Timings, Totals, Unaligned,
@@ -172,7 +176,6 @@ pub fn run(
     } else {
         Progress::hidden(files.len(), bytes)
     };
-    engine.set_progress(progress.engine_progress());
     remove_stale_temp_files(&opts.output);
     let state = opts.output.join(STATE_DIR);
     let direction = format!("{from}-{to}");
@@ -231,7 +234,6 @@ pub fn run(
     }
     runner.process_chunk(pending)?;
     runner.progress.finish();
-    runner.engine.set_progress(SentenceProgress::default());
 
     let Runner {
         engine,
@@ -538,15 +540,20 @@ impl Runner<'_> {
             .map(|item| self.cache.key_in_context(item))
             .collect();
         let texts: Vec<String> = distinct.iter().map(|item| item.sentence.clone()).collect();
-        let mut translated = 0;
         // Progress counts distinct sentences while the chunk translates (cached ones at
         // once), then the chunk's source sentences.
         let base = self.progress.sentences_done();
         let cached = keys.iter().filter(|k| self.cache.get(k).is_some()).count();
         self.progress.set_sentences_done(base + cached);
         let t = Instant::now();
-        for batch in batch::length_sorted_batches(&texts, self.opts.batch_size, self.opts.max_batch_tokens) {
-            let todo: Vec<usize> = batch
+        let independent = self.engine.answers_independently();
+        let calls = if independent {
+            vec![(0..texts.len()).collect()]
+        } else {
+            batch::length_sorted_batches(&texts, self.opts.batch_size, self.opts.max_batch_tokens)
+        };
+        for call in calls {
+            let todo: Vec<usize> = call
                 .into_iter()
                 .filter(|&i| self.cache.get(&keys[i]).is_none())
                 .collect();
@@ -554,18 +561,30 @@ impl Runner<'_> {
                 continue;
             }
             let sources: Vec<InContext> = todo.iter().map(|&i| distinct[i].clone()).collect();
-            let outputs = self.engine.translate_in_context(&sources)?;
-            if outputs.len() != sources.len() {
-                anyhow::bail!(
-                    "the engine returned {} translations for {} sentences",
-                    outputs.len(),
-                    sources.len()
-                );
+            let mut answers: Vec<Option<(String, Verdict)>> = vec![None; todo.len()];
+            let (cache, progress) = (&mut self.cache, &self.progress);
+            self.engine.translate_each(&sources, &mut |j, answer| {
+                let slot = answers
+                    .get_mut(j)
+                    .with_context(|| format!("the engine answered sentence {j} of {}", todo.len()))?;
+                if independent {
+                    // Kept at once, so that an interrupted chunk loses no finished answer.
+                    cache.insert_batch(vec![keys[todo[j]].clone()], vec![answer.clone()])?;
+                }
+                if slot.replace(answer).is_none() {
+                    progress.add_sentences_done(1);
+                }
+                Ok(())
+            })?;
+            let answers = answers
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .context("the engine left a sentence without a translation")?;
+            if !independent {
+                self.cache
+                    .insert_batch(todo.iter().map(|&i| keys[i].clone()).collect(), answers)?;
             }
-            translated += todo.len();
-            self.cache
-                .insert_batch(todo.iter().map(|&i| keys[i].clone()).collect(), outputs)?;
-            self.progress.set_sentences_done(base + cached + translated);
+            self.engine_sentences += todo.len();
         }
         self.timings.translate_s += t.elapsed().as_secs_f64();
         let sources: usize = chunk.iter().map(|a| a.entry.sentences).sum();
@@ -699,7 +718,6 @@ impl Runner<'_> {
             self.entries.push(article.entry);
         }
         self.timings.write_s += t.elapsed().as_secs_f64();
-        self.engine_sentences += translated;
         Ok(())
     }
 }

@@ -7,7 +7,6 @@
 //! drawn go through [`write_stderr`], which lifts the bar for the time of the write,
 //! so the bar stays one clean line under them.
 
-use crate::translate::SentenceProgress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -169,8 +168,8 @@ impl Progress {
         self.shared.counts.lock().map_or(0, |c| c.sentences_done)
     }
 
-    /// Sets the sentences translated so far to `done` (after a batch, whatever the
-    /// engine reported while it ran).
+    /// Sets the sentences translated so far to `done` (cached ones at the start of a
+    /// chunk, every source sentence at its end).
     pub fn set_sentences_done(&self, done: usize) {
         self.shared.update(|c| c.sentences_done = done);
     }
@@ -180,10 +179,9 @@ impl Progress {
         self.shared.update(|c| c.files_done += 1);
     }
 
-    /// What the engine reports finished sentences to.
-    pub fn engine_progress(&self) -> SentenceProgress {
-        let shared = Arc::clone(&self.shared);
-        SentenceProgress::new(move |n| shared.update(|c| c.sentences_done += n))
+    /// Records that `sentences` more are translated.
+    pub fn add_sentences_done(&self, sentences: usize) {
+        self.shared.update(|c| c.sentences_done += sentences);
     }
 
     /// The counts as the plain log line prints them.
@@ -247,13 +245,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn engine_reports_move_the_count_and_the_estimate_follows_the_bytes_read() {
+    fn finished_sentences_move_the_count_and_the_estimate_follows_the_bytes_read() {
         let progress = Progress::hidden(4, 1000);
         // A quarter of the bytes read, holding 30 sentences: about 120 expected.
         progress.file_read(250, 30);
-        let engine = progress.engine_progress();
-        engine.finished(1);
-        engine.finished(2);
+        progress.add_sentences_done(1);
+        progress.add_sentences_done(2);
         assert_eq!(progress.sentences_done(), 3);
         assert!(
             progress.line().starts_with("3/120 sentences ("),

@@ -8,7 +8,6 @@ pub mod batch;
 
 use crate::text::Lang;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// A loaded translation model for one direction.
 pub trait Engine {
@@ -51,10 +50,29 @@ pub trait Engine {
         self.translate_in_context(&items)
     }
 
-    /// Asks the engine to report sentences as it finishes them, inside a call to
-    /// [`Engine::translate`]; engines that finish a call's sentences all at once ignore it
-    /// (their callers count the call when it returns).
-    fn set_progress(&mut self, _progress: SentenceProgress) {}
+    /// Translates `items` like [`Engine::translate_in_context`], handing each answer to
+    /// `done` with its index in `items` as soon as it is final. Engines that finish a
+    /// call's sentences together hand them over when the call ends.
+    fn translate_each(
+        &mut self,
+        items: &[InContext],
+        done: &mut dyn FnMut(usize, (String, Verdict)) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        for (i, answer) in self.translate_in_context(items)?.into_iter().enumerate() {
+            done(i, answer)?;
+        }
+        Ok(())
+    }
+
+    /// True when each answer depends on its own sentence (and context) alone, whichever
+    /// sentences share its call, and the engine keeps its rows full itself as answers
+    /// end. Callers then hand it all their sentences in one
+    /// [`Engine::translate_each`] and may keep answers one by one; otherwise they call it
+    /// batch by batch and keep whole batches, so that a resumed run batches as the
+    /// first did.
+    fn answers_independently(&self) -> bool {
+        false
+    }
 
     /// What the engine has done so far (engines that keep no counts report zeros).
     fn stats(&self) -> EngineStats {
@@ -104,25 +122,6 @@ impl Verdict {
             Verdict::Unchecked => None,
             Verdict::Accepted => Some(true),
             Verdict::Rejected(_) => Some(false),
-        }
-    }
-}
-
-/// Where an engine reports each sentence it finishes (see [`Engine::set_progress`]);
-/// the default reports nowhere.
-#[derive(Clone, Default)]
-pub struct SentenceProgress(Option<Arc<dyn Fn(usize) + Send + Sync>>);
-
-impl SentenceProgress {
-    /// Reports to `report`, which is called with the number of sentences just finished.
-    pub fn new(report: impl Fn(usize) + Send + Sync + 'static) -> SentenceProgress {
-        SentenceProgress(Some(Arc::new(report)))
-    }
-
-    /// Reports that `sentences` more are finished.
-    pub fn finished(&self, sentences: usize) {
-        if let Some(report) = &self.0 {
-            report(sentences);
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod tokenizer;
 use crate::model::manifest::{self, Manifest};
 use crate::text::detect::is_han;
 use crate::text::Lang;
-use crate::translate::{Engine, EngineOptions, EngineStats, InContext, SentenceProgress, Verdict};
+use crate::translate::{Engine, EngineOptions, EngineStats, InContext, Verdict};
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::gguf_file;
 use candle_core::Tensor;
@@ -132,7 +132,6 @@ pub struct QwenEngine {
     context: usize,
     batch: (usize, usize),
     stats: EngineStats,
-    progress: SentenceProgress,
 }
 
 /// A prompt with its prefix already run through the model.
@@ -229,7 +228,6 @@ impl QwenEngine {
             max_new_tokens: opts.max_new_tokens,
             batch: (opts.batch_size.max(1), opts.max_batch_tokens),
             stats: EngineStats::default(),
-            progress: SentenceProgress::default(),
         })
     }
 
@@ -246,12 +244,17 @@ impl QwenEngine {
     /// or cut off by the length cap is judged as soon as it ends and its sentence starts
     /// again at once with the strict prompt. A row's numbers do not depend on its
     /// neighbours, so every translation is the one its sentence gets alone. Each comes with
-    /// the defect its answer kept after the retry, if any.
+    /// the defect its answer kept after the retry, if any, handed to `done` with its index
+    /// in `items` as soon as it is final.
     ///
     /// The first try reads each sentence after the last [`QwenEngine::context_window`]
     /// sentences of its context; the strict retry reads the sentence alone, so that a model
     /// that mistook the context for the text gets a second chance without it.
-    pub fn translate_judged(&mut self, items: &[InContext]) -> Result<Vec<(String, Option<Defect>)>> {
+    pub fn translate_judged(
+        &mut self,
+        items: &[InContext],
+        done: &mut dyn FnMut(usize, (String, Option<Defect>)) -> Result<()>,
+    ) -> Result<()> {
         let sources: Vec<&str> = items.iter().map(|s| s.sentence.trim()).collect();
         let mut results: Vec<(String, Option<Defect>)> = vec![(String::new(), None); sources.len()];
         let mut ids = sources
@@ -269,7 +272,14 @@ impl QwenEngine {
             Lang::Zh => sources.iter().map(|s| KeptWords::from_source(s)).collect(),
             Lang::En => Vec::new(),
         };
-        let mut queue: Vec<usize> = (0..sources.len()).filter(|&i| !sources[i].is_empty()).collect();
+        let mut queue: Vec<usize> = Vec::with_capacity(sources.len());
+        for (i, source) in sources.iter().enumerate() {
+            if source.is_empty() {
+                done(i, (String::new(), None))?;
+            } else {
+                queue.push(i);
+            }
+        }
         // Popped from the end: longest first.
         queue.sort_by_key(|&i| (ids[i].len(), std::cmp::Reverse(i)));
         self.stats.sentences += queue.len();
@@ -293,7 +303,8 @@ impl QwenEngine {
                 let cap = (a * ids[i].len() as f32).ceil() as usize + b;
                 let cap = self.max_new_tokens.map_or(cap, |max| cap.min(max));
                 if cap == 0 {
-                    results[i].1 = Some(Defect::Empty);
+                    self.stats.flagged += 1;
+                    done(i, (String::new(), Some(Defect::Empty)))?;
                     continue;
                 }
                 tokens += need;
@@ -383,12 +394,13 @@ impl QwenEngine {
                     _ => *result = (text, None),
                 }
                 if row.ending.is_some() {
-                    self.progress.finished(1);
+                    let answer = std::mem::take(result);
+                    self.stats.flagged += usize::from(answer.1.is_some());
+                    done(row.sentence, answer)?;
                 }
             }
         }
-        self.stats.flagged += results.iter().filter(|r| r.1.is_some()).count();
-        Ok(results)
+        Ok(())
     }
 
     /// The highest-scoring token in `logits` (one row) that the Latin-word constraint
@@ -546,18 +558,27 @@ impl Engine for QwenEngine {
     }
 
     fn translate_in_context(&mut self, items: &[InContext]) -> Result<Vec<(String, Verdict)>> {
-        let judged = self.translate_judged(items)?;
-        Ok(judged
-            .into_iter()
-            .map(|(text, defect)| {
-                let verdict = defect.map_or(Verdict::Accepted, |d| Verdict::Rejected(format!("{d:?}")));
-                (text, verdict)
-            })
-            .collect())
+        let mut answers = vec![(String::new(), Verdict::Unchecked); items.len()];
+        self.translate_each(items, &mut |i, answer| {
+            answers[i] = answer;
+            Ok(())
+        })?;
+        Ok(answers)
     }
 
-    fn set_progress(&mut self, progress: SentenceProgress) {
-        self.progress = progress;
+    fn translate_each(
+        &mut self,
+        items: &[InContext],
+        done: &mut dyn FnMut(usize, (String, Verdict)) -> Result<()>,
+    ) -> Result<()> {
+        self.translate_judged(items, &mut |i, (text, defect)| {
+            let verdict = defect.map_or(Verdict::Accepted, |d| Verdict::Rejected(format!("{d:?}")));
+            done(i, (text, verdict))
+        })
+    }
+
+    fn answers_independently(&self) -> bool {
+        true
     }
 
     fn stats(&self) -> EngineStats {

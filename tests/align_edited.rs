@@ -4,18 +4,12 @@
 
 mod common;
 
+use common::read_lines;
+
 use bitext::align::{align, AlignConfig, Side};
 use bitext::eval::align_score::{parse_beads, score_documents, Bead};
 use bitext::text::Lang;
 use std::path::Path;
-
-fn read_lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(|l| l.trim().to_string())
-        .collect()
-}
 
 /// English source with its machine translation against a Chinese side.
 fn align_en_zh(en: &[String], mt: &[String], zh: &[String], config: &AlignConfig) -> Vec<Bead> {

@@ -4,19 +4,13 @@
 
 mod common;
 
+use common::read_lines;
+
 use bitext::align::{align, align_embedded, AlignConfig, Side};
 use bitext::eval::align_score::{parse_beads, score_documents, AlignScores, Bead};
 use bitext::model::embed::{CachedEmbedder, SentenceEmbedder};
 use bitext::text::{segment::split_sentences, Lang};
 use std::path::Path;
-
-fn read_lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(|l| l.trim().to_string())
-        .collect()
-}
 
 /// A zh→en document with its gold alignment.
 struct Doc {

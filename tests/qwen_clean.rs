@@ -4,6 +4,7 @@
 //! wrappers there, so they must come through untouched, mixed scripts and all. The wrapper
 //! cases below are the ones the prompt spec names (labels, quotes, notes, fences).
 
+mod common;
 mod qwen_common;
 
 use bitext::model::qwen::prompt::{clean_output, defect, latin_without_han, Defect, Prompt};
@@ -154,6 +155,70 @@ fn english_words_left_in_chinese_are_defects_names_are_not() {
         ),
         None
     );
+}
+
+#[test]
+fn stutters_and_lost_numbers_are_defects() {
+    // Real Coder-1.5B answers from the README's main job (the sample article).
+    assert_eq!(
+        defect(
+            "一票票票票价是45元。",
+            "A one-way ticket costs 45 yuan.",
+            Lang::Zh
+        ),
+        Some(Defect::Stutter)
+    );
+    assert_eq!(
+        defect(
+            "新线路将通勤时间从30分钟缩短到15分钟。",
+            "The new line cuts the commute from 90 to 30 minutes.",
+            Lang::Zh
+        ),
+        Some(Defect::MissingNumber)
+    );
+    // Real 0.5B answer to WMT21 zh-en segment 6: a summary, not a translation.
+    assert_eq!(
+        defect(
+            "The Chinese government has launched a program to promote the revitalization of rural workers.",
+            "新华社成都7月26日电 题：把优秀返乡农民工打造成乡村振兴生力军",
+            Lang::En
+        ),
+        Some(Defect::MissingNumber)
+    );
+    // A number rewritten at another scale is the same number; a stutter the source has
+    // is a quote.
+    assert_eq!(
+        defect("确诊病例接近140万例。", "Cases neared 1.4 million.", Lang::Zh),
+        None
+    );
+    assert_eq!(
+        defect("“哈哈哈，”他笑道。", "“Ha ha ha,” he laughed.", Lang::Zh),
+        None
+    );
+}
+
+/// The number and stutter checks on human translations: the first 500 WMT21 lines of
+/// each direction, reference against source, trip them in 4 (en→zh) and 7 (zh→en) lines.
+#[test]
+fn human_translations_rarely_trip_the_number_and_stutter_checks() {
+    let Some(root) = common::shared_data("wmt21") else {
+        return;
+    };
+    for (pair, from, to) in [("en-zh", "en", "zh"), ("zh-en", "zh", "en")] {
+        let src = common::read_lines(&root.join(format!("newstest2021.{pair}.src.{from}")));
+        let refs = common::read_lines(&root.join(format!("newstest2021.{pair}.ref.A.{to}")));
+        let lang = if to == "zh" { Lang::Zh } else { Lang::En };
+        let tripped: Vec<(usize, Defect)> = src
+            .iter()
+            .zip(&refs)
+            .take(500)
+            .enumerate()
+            .filter_map(|(i, (s, r))| defect(r, s, lang).map(|d| (i + 1, d)))
+            .filter(|(_, d)| matches!(d, Defect::MissingNumber | Defect::Stutter))
+            .collect();
+        eprintln!("{pair}: {} of 500 references tripped: {tripped:?}", tripped.len());
+        assert!(tripped.len() <= 8, "{pair}: {tripped:?}");
+    }
 }
 
 #[test]

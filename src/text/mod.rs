@@ -3,6 +3,7 @@
 pub mod article;
 pub mod clean;
 pub mod detect;
+pub mod fidelity;
 pub mod read;
 pub mod segment;
 

@@ -18,6 +18,15 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
     }
 }
 
+/// The lines of a text file, trimmed.
+pub fn read_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
 /// The path of a committed test fixture.
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures")).join(rel)

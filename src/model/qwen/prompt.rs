@@ -2,6 +2,7 @@
 
 use super::latin::KeptWords;
 use crate::text::detect::{is_han, lowercase_latin_words};
+use crate::text::fidelity::{missing_numbers, stutter};
 use crate::text::Lang;
 
 /// The chat prompt around one sentence, split where the sentence goes so that the
@@ -204,13 +205,20 @@ pub enum Defect {
     LeftoverLatin,
     /// The answer ran into the length cap without ending (usually a loop).
     LengthCap,
+    /// The answer says a word three times in a row where the source does not
+    /// ([`crate::text::fidelity::stutter`]).
+    Stutter,
+    /// The answer does not write a number of the source
+    /// ([`crate::text::fidelity::missing_numbers`]).
+    MissingNumber,
 }
 
 /// Checks a cleaned answer against the target language: non-empty, mostly in the target
 /// script (Han characters for zh, against two per Latin word; Latin letters for en,
 /// against three per Han character), not a copy of the source, for English without any
-/// Han character, and for Chinese without a lowercase English word of three or more
-/// letters that the source does not allow to be kept ([`KeptWords`]).
+/// Han character, for Chinese without a lowercase English word of three or more
+/// letters that the source does not allow to be kept ([`KeptWords`]), without a stutter
+/// and with every number of the source.
 pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     if answer.trim().is_empty() {
         return Some(Defect::Empty);
@@ -239,7 +247,7 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     if letters > 0 && squash(answer) == squash(source) {
         return Some(Defect::CopiedSource);
     }
-    match to {
+    let leftover = match to {
         Lang::En if han > 0 => Some(Defect::LeftoverHan),
         Lang::Zh => {
             let mut words = lowercase_latin_words(answer).peekable();
@@ -249,7 +257,12 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
                 .map(|_| Defect::LeftoverLatin)
         }
         _ => None,
-    }
+    };
+    leftover
+        .or_else(|| (stutter(answer).is_some() && stutter(source).is_none()).then_some(Defect::Stutter))
+        .or_else(|| {
+            (!missing_numbers(source, answer, to.other()).is_empty()).then_some(Defect::MissingNumber)
+        })
 }
 
 /// How many Han characters a Latin word left in a Chinese answer stands for (a Chinese

@@ -2,12 +2,12 @@
 //! nothing with `--quiet`.
 //!
 //! Both count sentences translated, as the engine finishes them (through
-//! [`Progress::engine_progress`]), against an estimate of the run's sentences that
+//! [`Progress::add_sentences_done`]), against an estimate of the run's sentences that
 //! becomes exact once every file has been read. Log lines printed while the bar is
 //! drawn go through [`write_stderr`], which lifts the bar for the time of the write,
 //! so the bar stays one clean line under them.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -118,7 +118,14 @@ impl Progress {
             let style = ProgressStyle::with_template(
                 "{bar:25} {pos}/{len} sentences ({msg}) [{elapsed_precise}, ETA {eta}]",
             )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            // indicatif estimates 0 s before the first sentence is done.
+            .with_key("eta", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = match state.pos() {
+                    0 => write!(w, "unknown"),
+                    _ => write!(w, "{:#}", HumanDuration(state.eta())),
+                };
+            });
             bar.set_style(style);
             // Elapsed time and ETA move even while a long batch runs.
             bar.enable_steady_tick(Duration::from_millis(500));

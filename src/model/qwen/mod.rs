@@ -19,6 +19,7 @@ use candle_core::Tensor;
 use latin::KeptWords;
 use model::{KvCache, Qwen2, Step};
 use prompt::{Defect, Prompt};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use tokenizers::Tokenizer;
 
@@ -237,7 +238,7 @@ impl QwenEngine {
             .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))
     }
 
-    /// Translates `sentences`, longest first, with up to `--batch-size` answers decoded
+    /// Translates `sentences`, taken alternately shortest and longest, with up to `--batch-size` answers decoded
     /// together (and at most `--max-batch-tokens` tokens in one pass): every forward pass
     /// runs one step of each running answer, and a finished sentence's place goes to the
     /// next one at once. An answer that is empty, in the wrong script, a copy of the source
@@ -280,15 +281,19 @@ impl QwenEngine {
                 queue.push(i);
             }
         }
-        // Popped from the end: longest first.
+        // Taken alternately from the short and the long end, so that short answers end
+        // every few steps all through a long call (progress moves) while long ones are
+        // under way.
         queue.sort_by_key(|&i| (ids[i].len(), std::cmp::Reverse(i)));
+        let mut queue = VecDeque::from(queue);
+        let mut short_next = true;
         self.stats.sentences += queue.len();
         let (max_rows, max_tokens) = self.batch;
         let mut rows: Vec<Answer> = Vec::new();
         loop {
             rows.retain(|r| r.ending.is_none());
             let mut tokens: usize = rows.iter().map(|r| r.pending.len()).sum();
-            while let Some(&i) = queue.last() {
+            while let Some(&i) = if short_next { queue.front() } else { queue.back() } {
                 let prompt = &self.prompts[NORMAL];
                 let context = match context_ids[i].len() {
                     0 => 0,
@@ -298,7 +303,12 @@ impl QwenEngine {
                 if !rows.is_empty() && (rows.len() >= max_rows || tokens + need > max_tokens) {
                     break;
                 }
-                queue.pop();
+                if short_next {
+                    queue.pop_front();
+                } else {
+                    queue.pop_back();
+                }
+                short_next = !short_next;
                 let (a, b) = self.length_cap;
                 let cap = (a * ids[i].len() as f32).ceil() as usize + b;
                 let cap = self.max_new_tokens.map_or(cap, |max| cap.min(max));

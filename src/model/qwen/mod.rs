@@ -238,12 +238,13 @@ impl QwenEngine {
             .map_err(|e| anyhow::anyhow!("cannot decode the answer: {e}"))
     }
 
-    /// Translates `sentences`, taken alternately shortest and longest, with up to `--batch-size` answers decoded
-    /// together (and at most `--max-batch-tokens` tokens in one pass): every forward pass
-    /// runs one step of each running answer, and a finished sentence's place goes to the
-    /// next one at once. An answer that is empty, in the wrong script, a copy of the source
-    /// or cut off by the length cap is judged as soon as it ends and its sentence starts
-    /// again at once with the strict prompt. A row's numbers do not depend on its
+    /// Translates `sentences`, taken alternately shortest and longest, with up to
+    /// `--batch-size` answers decoded together (and at most `--max-batch-tokens` tokens in
+    /// one pass): every forward pass runs one step of each running answer, and a finished
+    /// sentence's place goes to the next one at once. An answer that is empty, in the wrong
+    /// script, a copy of the source, cut off by the length cap, without one of the source's
+    /// numbers or stuttering is judged as soon as it ends and its sentence starts again at
+    /// once with the strict prompt. A row's numbers do not depend on its
     /// neighbours, so every translation is the one its sentence gets alone. Each comes with
     /// the defect its answer kept after the retry, if any, handed to `done` with its index
     /// in `items` as soon as it is final.

@@ -176,11 +176,11 @@ fn stutters_and_lost_numbers_are_defects() {
         ),
         Some(Defect::MissingNumber)
     );
-    // Real 0.5B answer to WMT21 zh-en segment 6: a summary, not a translation.
+    // Real 0.5B answer to WMT21 zh-en segment 42: "from 461 species in 1994" is gone.
     assert_eq!(
         defect(
-            "The Chinese government has launched a program to promote the revitalization of rural workers.",
-            "新华社成都7月26日电 题：把优秀返乡农民工打造成乡村振兴生力军",
+            "The Beijing Wildlife Park Green District Wildlife and Wetland Protection Director Zhang Shangming has explained, since 1994, the number of wild animals in Beijing has increased to 500 species, and the number of animals in Beijing has continued to increase.",
+            "北京市园林绿化局野生动植物和湿地保护处处长张志明介绍，北京陆生脊椎野生动物已从1994年的461种，增加到现在的500多种，北京的野生动物种类和数量近年来持续增加。",
             Lang::En
         ),
         Some(Defect::MissingNumber)
@@ -198,7 +198,7 @@ fn stutters_and_lost_numbers_are_defects() {
 }
 
 /// The number and stutter checks on human translations: the first 500 WMT21 lines of
-/// each direction, reference against source, trip them in 4 (en→zh) and 7 (zh→en) lines.
+/// each direction, reference against source, trip them in 4 (en→zh) and 4 (zh→en) lines.
 #[test]
 fn human_translations_rarely_trip_the_number_and_stutter_checks() {
     let Some(root) = common::shared_data("wmt21") else {
@@ -217,7 +217,7 @@ fn human_translations_rarely_trip_the_number_and_stutter_checks() {
             .filter(|(_, d)| matches!(d, Defect::MissingNumber | Defect::Stutter))
             .collect();
         eprintln!("{pair}: {} of 500 references tripped: {tripped:?}", tripped.len());
-        assert!(tripped.len() <= 8, "{pair}: {tripped:?}");
+        assert!(tripped.len() <= 6, "{pair}: {tripped:?}");
     }
 }
 

@@ -397,8 +397,9 @@ impl QwenEngine {
                         tracing::debug!(
                             "qwen: no acceptable translation ({problem:?}, then {again:?}) for: {source}"
                         );
-                        // An empty answer is worse than a wrong one: corpus filters can still judge it.
-                        if again != Defect::Empty {
+                        // The milder fault wins (an answer that lost a number over one
+                        // that loops); on a tie, the first answer, which read the context.
+                        if again < problem {
                             *result = (text, Some(again));
                         }
                     }

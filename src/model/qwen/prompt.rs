@@ -189,28 +189,29 @@ fn strip_label(line: &str) -> &str {
     line
 }
 
-/// Why an answer is not an acceptable translation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why an answer is not an acceptable translation, from the mildest to the worst: when
+/// the strict retry fails too, the answer with the milder defect is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Defect {
-    /// Nothing left after clean-up.
-    Empty,
-    /// Too little of the answer is in the target language's script.
-    WrongScript,
-    /// The answer is (nearly) the source sentence again.
-    CopiedSource,
-    /// An English answer with Chinese words left in it (small models code-switch).
-    LeftoverHan,
-    /// A Chinese answer with a lowercase English word left in it that the source does
-    /// not allow to be kept (a name or unit would be).
-    LeftoverLatin,
-    /// The answer ran into the length cap without ending (usually a loop).
-    LengthCap,
-    /// The answer says a word three times in a row where the source does not
-    /// ([`crate::text::fidelity::stutter`]).
-    Stutter,
     /// The answer does not write a number of the source
     /// ([`crate::text::fidelity::missing_numbers`]).
     MissingNumber,
+    /// A Chinese answer with a lowercase English word left in it that the source does
+    /// not allow to be kept (a name or unit would be).
+    LeftoverLatin,
+    /// An English answer with Chinese words left in it (small models code-switch).
+    LeftoverHan,
+    /// The answer says a word three times in a row where the source does not
+    /// ([`crate::text::fidelity::stutter`]).
+    Stutter,
+    /// The answer ran into the length cap without ending (usually a loop).
+    LengthCap,
+    /// The answer is (nearly) the source sentence again.
+    CopiedSource,
+    /// Too little of the answer is in the target language's script.
+    WrongScript,
+    /// Nothing left after clean-up.
+    Empty,
 }
 
 /// Checks a cleaned answer against the target language: non-empty, mostly in the target

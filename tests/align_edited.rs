@@ -9,7 +9,6 @@ use common::read_lines;
 use bitext::align::{align, AlignConfig, Side};
 use bitext::eval::align_score::{parse_beads, score_documents, Bead};
 use bitext::text::Lang;
-use std::path::Path;
 
 /// English source with its machine translation against a Chinese side.
 fn align_en_zh(en: &[String], mt: &[String], zh: &[String], config: &AlignConfig) -> Vec<Bead> {

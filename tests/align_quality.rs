@@ -10,7 +10,6 @@ use bitext::align::{align, align_embedded, AlignConfig, Side};
 use bitext::eval::align_score::{parse_beads, score_documents, AlignScores, Bead};
 use bitext::model::embed::{CachedEmbedder, SentenceEmbedder};
 use bitext::text::{segment::split_sentences, Lang};
-use std::path::Path;
 
 /// A zh→en document with its gold alignment.
 struct Doc {

@@ -30,30 +30,7 @@ fn gather(side: &[Vec<u32>], r: Range<usize>) -> Cow<'_, [u32]> {
 
 /// Numbers with thousands separators removed and full-width digits folded.
 fn numbers(text: &str, out: &mut Vec<String>) {
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        let digit = match c {
-            '0'..='9' => Some(c),
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
-            _ => None,
-        };
-        match digit {
-            Some(d) => cur.push(d),
-            // A decimal point stays; thousands separators go.
-            None if !cur.is_empty() && c == '.' && chars.peek().is_some_and(char::is_ascii_digit) => {
-                cur.push('.')
-            }
-            None if !cur.is_empty()
-                && matches!(c, ',' | '，')
-                && chars.peek().is_some_and(char::is_ascii_digit) => {}
-            None if !cur.is_empty() => out.push(std::mem::take(&mut cur)),
-            None => {}
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
+    out.extend(crate::text::numbers::numbers(text).map(|n| n.normalized()));
 }
 
 /// Lowercased runs of two or more ASCII letters.

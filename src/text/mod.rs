@@ -4,6 +4,7 @@ pub mod article;
 pub mod clean;
 pub mod detect;
 pub mod fidelity;
+pub mod numbers;
 pub mod read;
 pub mod segment;
 

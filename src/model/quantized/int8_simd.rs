@@ -18,18 +18,71 @@
 //! The integers are therefore the scalar kernel's, exactly.
 
 #[cfg(target_arch = "x86_64")]
-pub(super) use x86::{tile_avx2, tile_vnni};
+pub(super) use x86::{quantize_row_avx2, tile_avx2, tile_vnni};
 
 #[cfg(target_arch = "x86_64")]
 // Accumulators are indexed by (row, panel) on purpose: the loops mirror the arithmetic.
 #[allow(clippy::needless_range_loop)]
 mod x86 {
-    use super::super::int8::{Int8Rows, Int8Weights, GROUP, PANEL};
+    use super::super::int8::{quantize_with, row_scale, scale_of, Int8Rows, Int8Weights, GROUP, PANEL};
     use std::arch::x86_64::*;
+
+    /// [`quantize_row`](super::super::int8::quantize_row) 32 values at a time, with the
+    /// same bytes: the maximum is exact in any order (`vmaxps` with the running maximum
+    /// second skips NaNs as `f32::max` does), the product is the same IEEE product, and
+    /// `vcvtps2dq` rounds half to even under the default MXCSR, as `round_ties_even` does.
+    /// NaN lanes are zeroed first, as `NaN as i8` gives 0; the saturating packs clamp.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn quantize_row_avx2(values: &[f32], out: &mut [i8]) -> f32 {
+        assert!(out.len() >= values.len());
+        let sign = _mm256_set1_ps(-0.0);
+        let whole = values.len() / 32 * 32;
+        let mut acc = _mm256_setzero_ps();
+        for chunk in values[..whole].chunks_exact(8) {
+            // SAFETY: chunks of 8 floats.
+            let v = unsafe { _mm256_loadu_ps(chunk.as_ptr()) };
+            acc = _mm256_max_ps(_mm256_andnot_ps(sign, v), acc);
+        }
+        let mut lanes = [0f32; 8];
+        // SAFETY: 8 floats.
+        unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), acc) };
+        let max = values[whole..]
+            .iter()
+            .chain(&lanes)
+            .fold(0f32, |m, v| m.max(v.abs()));
+        let Some(inverse) = scale_of(max) else {
+            out[..values.len()].fill(0);
+            return row_scale(max);
+        };
+        let factor = _mm256_set1_ps(inverse);
+        // Byte order after the in-lane packs: 4-value pieces of a, b, c, d, a, b, c, d.
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for (chunk, q) in values[..whole].chunks_exact(32).zip(out.chunks_exact_mut(32)) {
+            let quads: [__m256i; 4] = std::array::from_fn(|i| {
+                // SAFETY: chunks of 32 floats.
+                let v = unsafe { _mm256_loadu_ps(chunk.as_ptr().add(8 * i)) };
+                let x = _mm256_mul_ps(v, factor);
+                let x = _mm256_and_ps(x, _mm256_cmp_ps::<_CMP_ORD_Q>(x, x));
+                _mm256_cvtps_epi32(x)
+            });
+            let pairs = _mm256_packs_epi16(
+                _mm256_packs_epi32(quads[0], quads[1]),
+                _mm256_packs_epi32(quads[2], quads[3]),
+            );
+            let bytes = _mm256_permutevar8x32_epi32(pairs, order);
+            // SAFETY: chunks of 32 bytes.
+            unsafe { _mm256_storeu_si256(q.as_mut_ptr().cast(), bytes) };
+        }
+        quantize_with(&values[whole..], inverse, &mut out[whole..]);
+        row_scale(max)
+    }
 
     /// Checks what the kernels' unchecked reads rely on.
     fn check<const R: usize, const P: usize>(w: &Int8Weights, x: &Int8Rows, row: usize, panel: usize) {
-        assert!(R <= 4 && P <= 4 && row + R <= x.rows && x.stride == w.groups() * GROUP);
+        assert!(R <= 6 && P <= 4 && row + R <= x.rows && x.stride == w.groups() * GROUP);
         assert!(x.quants.len() >= x.rows * x.stride);
         // `panel` panics if the last panel is out of range.
         let _ = w.panel(panel + P - 1);
@@ -148,6 +201,11 @@ mod x86 {
 mod other {
     use super::super::int8::{Int8Rows, Int8Weights};
 
+    /// Never called: only x86-64 checks for AVX2.
+    pub unsafe fn quantize_row_avx2(_: &[f32], _: &mut [i8]) -> f32 {
+        unreachable!("AVX2 is x86-64 only")
+    }
+
     /// Never called: the kernel is only chosen on x86-64.
     pub unsafe fn tile_vnni<const R: usize, const P: usize>(
         _: &Int8Weights,
@@ -170,4 +228,4 @@ mod other {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) use other::{tile_avx2, tile_vnni};
+pub(super) use other::{quantize_row_avx2, tile_avx2, tile_vnni};

@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod generate;
+mod logsumexp;
 pub mod model;
 pub mod tokenizer;
 pub mod weights;
@@ -22,6 +23,7 @@ use candle_nn::VarBuilder;
 use config::Config;
 use generate::DecodeOptions;
 use model::{MarianModel, Quantization};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tokenizer::MarianTokenizer;
@@ -198,29 +200,50 @@ impl MarianEngine {
 
     /// Translates already-tokenized sentences, batched by length; returns generated ids
     /// (ending in `</s>`) in input order.
+    ///
+    /// Batches are decoded side by side, one per thread: a decoding step is many small
+    /// operations that one thread runs alone, so two batches at once keep both cores busy
+    /// where splitting each product between them left one idle most of the time. A batch
+    /// gives the same tokens as each of its sentences alone, so how the sentences are
+    /// grouped and which thread takes a group never changes the output. Batches are made
+    /// smaller when there would be fewer of them than threads.
     pub fn translate_ids(&self, sources: &[Vec<u32>]) -> Result<Vec<Vec<u32>>> {
         let lengths: Vec<usize> = sources.iter().map(Vec::len).collect();
-        let pad = self.model.config().pad_token_id;
+        let per_thread = sources.len().div_ceil(rayon::current_num_threads()).max(1);
+        let groups = batch::by_length(
+            &lengths,
+            self.opts.batch_size.min(per_thread),
+            self.opts.max_batch_tokens,
+        );
+        let generated: Vec<Vec<Vec<u32>>> = groups
+            .par_iter()
+            .map(|group| self.translate_batch(sources, group))
+            .collect::<Result<_>>()?;
         let mut out = vec![Vec::new(); sources.len()];
-        for group in batch::by_length(&lengths, self.opts.batch_size, self.opts.max_batch_tokens) {
-            let longest = group.iter().map(|&i| lengths[i]).max().unwrap_or(0);
-            let padded: Vec<Vec<u32>> = group
-                .iter()
-                .map(|&i| {
-                    let mut row = sources[i].clone();
-                    row.resize(longest, pad);
-                    row
-                })
-                .collect();
-            let lens: Vec<usize> = group.iter().map(|&i| lengths[i]).collect();
-            let max_new: Vec<usize> = lens.iter().map(|&n| self.max_new(n)).collect();
-            let encoded = self.model.encode(&padded, &lens)?;
-            let generated = generate::generate(&self.model, &encoded, &max_new, &self.decode)?;
-            for (&i, ids) in group.iter().zip(generated) {
+        for (group, ids) in groups.iter().zip(generated) {
+            for (&i, ids) in group.iter().zip(ids) {
                 out[i] = ids;
             }
         }
         Ok(out)
+    }
+
+    /// Decodes the sentences `group` of `sources` as one padded batch.
+    fn translate_batch(&self, sources: &[Vec<u32>], group: &[usize]) -> Result<Vec<Vec<u32>>> {
+        let pad = self.model.config().pad_token_id;
+        let lens: Vec<usize> = group.iter().map(|&i| sources[i].len()).collect();
+        let longest = lens.iter().copied().max().unwrap_or(0);
+        let padded: Vec<Vec<u32>> = group
+            .iter()
+            .map(|&i| {
+                let mut row = sources[i].clone();
+                row.resize(longest, pad);
+                row
+            })
+            .collect();
+        let max_new: Vec<usize> = lens.iter().map(|&n| self.max_new(n)).collect();
+        let encoded = self.model.encode(&padded, &lens)?;
+        Ok(generate::generate(&self.model, &encoded, &max_new, &self.decode)?)
     }
 
     /// Target ids → text.

@@ -4,6 +4,7 @@
 //! processors. Every sentence keeps its own limit, finished sentences leave the batch,
 //! and a batch gives the same tokens as each sentence alone.
 
+use super::logsumexp::log_sum_exp;
 use super::model::{Encoded, MarianModel};
 use candle_core::Result;
 
@@ -40,8 +41,16 @@ impl Specials {
 }
 
 /// HF's logits processors for one hypothesis: `seq` is its tokens so far (with the start
-/// token), `max_new` its length limit.
-fn constrain(scores: &mut [f32], seq: &[u32], max_new: usize, sp: Specials, opts: &DecodeOptions) {
+/// token), `max_new` its length limit. Banned tokens get −∞; at the limit every token but
+/// `</s>` is banned and `</s>` gets `forced`.
+fn constrain(
+    scores: &mut [f32],
+    seq: &[u32],
+    max_new: usize,
+    sp: Specials,
+    opts: &DecodeOptions,
+    forced: f32,
+) {
     let generated = seq.len() - 1;
     let n = opts.no_repeat_ngram;
     if n > 0 && seq.len() + 1 >= n {
@@ -65,7 +74,7 @@ fn constrain(scores: &mut [f32], seq: &[u32], max_new: usize, sp: Specials, opts
     if generated + 1 >= max_new {
         scores.fill(f32::NEG_INFINITY);
         if let Some(s) = scores.get_mut(sp.eos as usize) {
-            *s = 0.0;
+            *s = forced;
         }
     }
 }
@@ -79,16 +88,6 @@ fn argmax(scores: &[f32]) -> u32 {
         }
     }
     best as u32
-}
-
-/// log_softmax over one row, in place.
-fn log_softmax(row: &mut [f32]) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let sum: f32 = row.iter().map(|&x| (x - max).exp()).sum();
-    let log_sum = sum.ln() + max;
-    for x in row.iter_mut() {
-        *x -= log_sum;
-    }
 }
 
 /// Translates the encoded batch; `max_new[i]` is sentence i's limit (≥ 1, `</s>` included).
@@ -125,7 +124,7 @@ fn greedy(
         let mut keep_rows = Vec::with_capacity(active.len());
         let mut still = Vec::with_capacity(active.len());
         for (row, (&i, mut scores)) in active.iter().zip(logits).enumerate() {
-            constrain(&mut scores, &seqs[i], max_new[i], sp, opts);
+            constrain(&mut scores, &seqs[i], max_new[i], sp, opts, 0.0);
             let token = argmax(&scores);
             seqs[i].push(token);
             if token != sp.eos && seqs[i].len() - 1 < max_new[i] {
@@ -168,11 +167,15 @@ struct BeamSentence {
 }
 
 /// The `k` best candidates over all beams of a sentence, best first, ties to the lower
-/// flat index (beam-major), as `torch.topk` over `num_beams · vocab`.
-fn top_k(rows: &[Vec<f32>], k: usize) -> Vec<Candidate> {
+/// flat index (beam-major), as `torch.topk` over `num_beams · vocab`. Beam `b`'s
+/// candidate scores are `(row − log_sums[b]) + beam_scores[b]`: its log-softmax plus its
+/// score so far, rounded as HF rounds them, without writing the rows.
+fn top_k(rows: &[Vec<f32>], log_sums: &[f32], beam_scores: &[f32], k: usize) -> Vec<Candidate> {
     let mut best: Vec<Candidate> = Vec::with_capacity(k + 1);
     for (beam, row) in rows.iter().enumerate() {
-        for (token, &score) in row.iter().enumerate() {
+        let (log_sum, beam_score) = (log_sums[beam], beam_scores[beam]);
+        for (token, &x) in row.iter().enumerate() {
+            let score = (x - log_sum) + beam_score;
             if best.len() == k && best.last().is_some_and(|w| score <= w.score) {
                 continue;
             }
@@ -217,14 +220,16 @@ impl BeamSentence {
     fn step(&mut self, mut rows: Vec<Vec<f32>>, sp: Specials, opts: &DecodeOptions) -> Vec<usize> {
         let nb = self.running.len();
         let generated = self.running[0].tokens.len() - 1;
+        // HF applies the processors to the log-softmax; a forced `</s>` gets log p = 0,
+        // which is the raw value `log_sum`.
+        let mut log_sums = Vec::with_capacity(nb);
         for (row, hyp) in rows.iter_mut().zip(&self.running) {
-            log_softmax(row);
-            constrain(row, &hyp.tokens, self.max_new, sp, opts);
-            for x in row.iter_mut() {
-                *x += hyp.score;
-            }
+            let log_sum = log_sum_exp(row);
+            constrain(row, &hyp.tokens, self.max_new, sp, opts, log_sum);
+            log_sums.push(log_sum);
         }
-        let candidates = top_k(&rows, 2 * nb);
+        let beam_scores: Vec<f32> = self.running.iter().map(|h| h.score).collect();
+        let candidates = top_k(&rows, &log_sums, &beam_scores, 2 * nb);
         let at_limit = generated + 1 >= self.max_new;
         let hits: Vec<bool> = candidates.iter().map(|c| c.token == sp.eos || at_limit).collect();
         let extend = |c: &Candidate| {
@@ -364,15 +369,16 @@ mod tests {
     #[test]
     fn pad_is_never_a_candidate_and_eos_waits_for_min_new_tokens() {
         let mut scores = vec![1.0; 4];
-        constrain(&mut scores, &[3, 1], 10, SP, &opts(0, 2));
+        constrain(&mut scores, &[3, 1], 10, SP, &opts(0, 2), 0.0);
         assert_eq!(scores, vec![f32::NEG_INFINITY, 1.0, 1.0, f32::NEG_INFINITY]);
     }
 
     #[test]
     fn eos_is_forced_on_the_last_allowed_token() {
         let mut scores = vec![1.0; 4];
-        constrain(&mut scores, &[3, 1, 2], 3, SP, &opts(0, 5));
+        constrain(&mut scores, &[3, 1, 2], 3, SP, &opts(0, 5), 0.5);
         assert_eq!(argmax(&scores), 0);
+        assert_eq!(scores[0], 0.5);
         assert!(scores[1..].iter().all(|s| s.is_infinite()));
     }
 
@@ -381,7 +387,7 @@ mod tests {
         // After "… 1 2" the trigram "1 2 1" would repeat, so 1 is banned; "1 2 2" and
         // "1 2 4" are new.
         let mut scores = vec![1.0; 5];
-        constrain(&mut scores, &[3, 1, 2, 1, 2], 10, SP, &opts(3, 0));
+        constrain(&mut scores, &[3, 1, 2, 1, 2], 10, SP, &opts(3, 0), 0.0);
         assert!(scores[1].is_infinite());
         assert_eq!(scores[2], 1.0);
         assert_eq!(scores[4], 1.0);
@@ -390,7 +396,14 @@ mod tests {
     #[test]
     fn top_k_is_ordered_and_prefers_the_lower_flat_index_on_ties() {
         let rows = vec![vec![0.5, 2.0, 1.0], vec![2.0, -1.0, 3.0]];
-        let got: Vec<(usize, u32)> = top_k(&rows, 3).iter().map(|c| (c.beam, c.token)).collect();
+        let got: Vec<(usize, u32)> = top_k(&rows, &[0.0; 2], &[0.0; 2], 3)
+            .iter()
+            .map(|c| (c.beam, c.token))
+            .collect();
         assert_eq!(got, vec![(1, 2), (0, 1), (1, 0)]);
+        // Normalised and scored per beam: beam 0's 2.0 becomes (2 − 1) + 5 = 6.
+        let got = top_k(&rows, &[1.0, 0.0], &[5.0, 0.0], 2);
+        assert_eq!((got[0].beam, got[0].token, got[0].score), (0, 1, 6.0));
+        assert_eq!((got[1].beam, got[1].token, got[1].score), (0, 2, 5.0));
     }
 }

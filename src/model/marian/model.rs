@@ -56,9 +56,10 @@ impl Projection {
                 pad,
             };
         } else {
+            // The int8 kernel adds the bias as it writes each product.
             *self = Projection::Quantized {
-                weight: QuantizedLinear::int8(&weight)?,
-                bias: dense.bias().cloned(),
+                weight: QuantizedLinear::int8(&weight, dense.bias())?,
+                bias: None,
                 pad: 0,
             };
         }
@@ -409,8 +410,8 @@ impl DecoderState {
 pub struct MarianModel {
     encoder_embed: Tensor,
     decoder_embed: Tensor,
+    /// The output projection, with `final_logits_bias` as its bias.
     lm_head: Projection,
-    final_logits_bias: Tensor,
     positions: Tensor,
     embed_scale: f64,
     encoder: Vec<EncoderLayer>,
@@ -442,19 +443,20 @@ impl MarianModel {
                 m.get((tgt_vocab, d), "decoder.embed_tokens.weight")?,
             )
         };
+        let final_logits_bias = if vb.contains_tensor("final_logits_bias") {
+            vb.get((1, tgt_vocab), "final_logits_bias")?.flatten_all()?
+        } else {
+            Tensor::zeros(tgt_vocab, vb.dtype(), vb.device())?
+        };
+        // HF adds `final_logits_bias` after the output projection: it is that layer's bias.
         let lm_head = Projection::Dense(Linear::new(
             if vb.contains_tensor("lm_head.weight") {
                 vb.get((tgt_vocab, d), "lm_head.weight")?
             } else {
                 decoder_embed.clone()
             },
-            None,
+            Some(final_logits_bias),
         ));
-        let final_logits_bias = if vb.contains_tensor("final_logits_bias") {
-            vb.get((1, tgt_vocab), "final_logits_bias")?
-        } else {
-            Tensor::zeros((1, tgt_vocab), vb.dtype(), vb.device())?
-        };
         let encoder = (0..config.encoder_layers)
             .map(|i| EncoderLayer::new(config, m.pp(format!("encoder.layers.{i}"))))
             .collect::<candle_core::Result<_>>()?;
@@ -465,7 +467,6 @@ impl MarianModel {
             encoder_embed,
             decoder_embed,
             lm_head,
-            final_logits_bias,
             positions: sinusoidal_positions(config.max_position_embeddings, d, vb.dtype(), vb.device())?,
             embed_scale: if config.scale_embedding {
                 (d as f64).sqrt()
@@ -583,21 +584,19 @@ impl MarianModel {
 
     /// Next-token logits `x·Wᵀ + bias` for `x` (rows, d).
     fn logits(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        match &self.lm_head {
-            // gemm re-packs the weight side of `x·Wᵀ` at every call (65001 × 512 floats
-            // for opus-mt, a quarter of the f32 run time) but reads the weights of `W·xᵀ`
-            // where they lie: multiply that way round, then transpose while adding the bias.
-            Projection::Dense(dense)
-                if x.device().is_cpu() && x.dtype() == DType::F32 && dense.bias().is_none() =>
-            {
-                transpose_adding(&dense.weight().matmul(&x.t()?)?, &self.final_logits_bias)
+        // gemm re-packs the weight side of `x·Wᵀ` at every call (65001 × 512 floats for
+        // opus-mt, a quarter of the f32 run time) but reads the weights of `W·xᵀ` where
+        // they lie: multiply that way round, then transpose while adding the bias.
+        if let Projection::Dense(dense) = &self.lm_head {
+            if let (true, Some(bias)) = (x.device().is_cpu() && x.dtype() == DType::F32, dense.bias()) {
+                return transpose_adding(&dense.weight().matmul(&x.t()?)?, bias);
             }
-            head => head.forward(x)?.broadcast_add(&self.final_logits_bias),
         }
+        self.lm_head.forward(x)
     }
 }
 
-/// `yᵀ + bias` for f32 `y` (vocab, rows) on the CPU and `bias` (1, vocab), transposed in
+/// `yᵀ + bias` for f32 `y` (vocab, rows) on the CPU and `bias` (vocab), transposed in
 /// blocks of vocabulary entries that stay in cache.
 fn transpose_adding(y: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
     const BLOCK: usize = 64;

@@ -75,6 +75,8 @@ pub(super) struct Int8Weights {
     scales: Vec<f32>,
     /// 128 · Σ row, per padded output feature: what VNNI's +128 activation offset adds.
     offsets: Vec<i32>,
+    /// Added to each output feature after rescaling (zeros for a layer without bias).
+    bias: Vec<f32>,
     kernel: Kernel,
 }
 
@@ -186,8 +188,19 @@ impl Int8Weights {
             packed,
             scales: q.scales,
             offsets,
+            bias: vec![0.0; rows],
             kernel,
         })
+    }
+
+    /// Adds `bias` (one value per output feature) to every product, in the epilogue,
+    /// rounded as a separate addition after the product would be.
+    pub(super) fn with_bias(mut self, bias: Vec<f32>) -> Result<Self> {
+        if bias.len() != self.rows {
+            candle_core::bail!("int8: {} bias values for {} features", bias.len(), self.rows);
+        }
+        self.bias = bias;
+        Ok(self)
     }
 
     /// Input groups per panel.
@@ -245,7 +258,7 @@ impl Int8Weights {
         sums
     }
 
-    /// Rescales one tile's sums into `out` (f32, `rows` columns), adding nothing else.
+    /// Rescales one tile's sums into `out` (f32, `rows` columns) and adds the bias.
     fn store<const R: usize>(
         &self,
         x: &Int8Rows,
@@ -257,15 +270,15 @@ impl Int8Weights {
         let col = panel * PANEL;
         let cols = (self.rows - col).min(64);
         let w_scales = &self.scales[col..col + cols];
+        let bias = &self.bias[col..col + cols];
         for (r, sums) in sums.iter().enumerate() {
             let x_scale = x.scales[row + r];
-            let mut values = [0f32; 64];
-            for ((v, &s), &w) in values.iter_mut().zip(sums).zip(w_scales) {
-                *v = s as f32 * (x_scale * w);
-            }
             // SAFETY: (row + r, col..col + cols) is inside the output and only this tile
-            // writes it.
-            unsafe { out.store(row + r, col, &values[..cols]) };
+            // touches it.
+            let span = unsafe { out.span(row + r, col, cols) };
+            for (((o, &s), &w), &b) in span.iter_mut().zip(sums).zip(w_scales).zip(bias) {
+                *o = s as f32 * (x_scale * w) + b;
+            }
         }
     }
 
@@ -448,6 +461,27 @@ mod tests {
             assert_eq!(simd, scalar, "{row:?}");
             assert_eq!(v.to_bits(), s.to_bits(), "{row:?}");
         }
+    }
+
+    #[test]
+    fn the_bias_is_added_as_a_separate_rounding() {
+        let (features, width, rows) = (70, 130, 5);
+        let (w, x) = (values(features * width, 7.0), values(rows * width, 8.0));
+        let bias = values(features, 9.0);
+        let plain = product(&Int8Weights::new(&w, features, width).unwrap(), &x);
+        let biased = Int8Weights::new(&w, features, width)
+            .unwrap()
+            .with_bias(bias.clone())
+            .unwrap();
+        let expected: Vec<f32> = plain
+            .chunks_exact(features)
+            .flat_map(|row| row.iter().zip(&bias).map(|(y, b)| y + b))
+            .collect();
+        assert_eq!(product(&biased, &x), expected);
+        assert!(Int8Weights::new(&w, features, width)
+            .unwrap()
+            .with_bias(vec![0.0; features - 1])
+            .is_err());
     }
 
     #[test]

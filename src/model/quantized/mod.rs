@@ -86,8 +86,9 @@ impl QuantizedLinear {
 
 impl QuantizedLinear {
     /// Quantizes f32 weights of shape (out, in) to int8, one scale per output row, and
-    /// packs them once for this CPU's int8 kernel (see [`int8`]).
-    pub fn int8(weights: &Tensor) -> Result<Self> {
+    /// packs them once for this CPU's int8 kernel (see [`int8`]); `bias` (out) is added
+    /// as the products are written.
+    pub fn int8(weights: &Tensor, bias: Option<&Tensor>) -> Result<Self> {
         let (rows, width) = weights.dims2()?;
         let weights = weights.to_dtype(candle_core::DType::F32)?.contiguous()?;
         // Read in place: a copy of the output projection alone would be 65001 × 512 floats.
@@ -97,7 +98,10 @@ impl QuantizedLinear {
         else {
             candle_core::bail!("int8: weights must be f32 on the CPU");
         };
-        let packed = Int8Weights::new(&values[start..end], rows, width)?;
+        let mut packed = Int8Weights::new(&values[start..end], rows, width)?;
+        if let Some(bias) = bias {
+            packed = packed.with_bias(bias.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1()?)?;
+        }
         Ok(Self(Kind::Packed(Arc::new(packed))))
     }
 }
@@ -208,6 +212,15 @@ impl<T: Copy + Send> SharedOut<T> {
     /// The span lies inside the matrix and no other worker writes it.
     unsafe fn store(self, row: usize, col: usize, values: &[T]) {
         std::ptr::copy_nonoverlapping(values.as_ptr(), self.at(row, col), values.len());
+    }
+
+    /// The `len` values at (row, col..), to fill in place.
+    ///
+    /// # Safety
+    /// The span lies inside the matrix and no other worker touches it.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn span(&self, row: usize, col: usize, len: usize) -> &mut [T] {
+        std::slice::from_raw_parts_mut(self.at(row, col), len)
     }
 }
 

@@ -171,24 +171,35 @@ struct BeamSentence {
 /// candidate scores are `(row − log_sums[b]) + beam_scores[b]`: its log-softmax plus its
 /// score so far, rounded as HF rounds them, without writing the rows.
 fn top_k(rows: &[Vec<f32>], log_sums: &[f32], beam_scores: &[f32], k: usize) -> Vec<Candidate> {
+    /// Scores computed side by side; a chunk whose best cannot enter is skipped whole.
+    const CHUNK: usize = 16;
     let mut best: Vec<Candidate> = Vec::with_capacity(k + 1);
     for (beam, row) in rows.iter().enumerate() {
         let (log_sum, beam_score) = (log_sums[beam], beam_scores[beam]);
-        for (token, &x) in row.iter().enumerate() {
-            let score = (x - log_sum) + beam_score;
-            if best.len() == k && best.last().is_some_and(|w| score <= w.score) {
+        for (c, chunk) in row.chunks(CHUNK).enumerate() {
+            let mut scores = [f32::NEG_INFINITY; CHUNK];
+            for (s, &x) in scores.iter_mut().zip(chunk) {
+                *s = (x - log_sum) + beam_score;
+            }
+            let top = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            if best.len() == k && best.last().is_some_and(|w| top <= w.score) {
                 continue;
             }
-            let at = best.partition_point(|c| c.score >= score);
-            best.insert(
-                at,
-                Candidate {
-                    beam,
-                    token: token as u32,
-                    score,
-                },
-            );
-            best.truncate(k);
+            for (i, &score) in scores[..chunk.len()].iter().enumerate() {
+                if best.len() == k && best.last().is_some_and(|w| score <= w.score) {
+                    continue;
+                }
+                let at = best.partition_point(|c| c.score >= score);
+                best.insert(
+                    at,
+                    Candidate {
+                        beam,
+                        token: (c * CHUNK + i) as u32,
+                        score,
+                    },
+                );
+                best.truncate(k);
+            }
         }
     }
     best

@@ -30,14 +30,19 @@ const P: [f32; 6] = [
 /// `max + ln Σ exp(x − max)` over `row`, `max` its largest value; −∞ for an empty row
 /// or one of −∞ only.
 pub fn log_sum_exp(row: &[f32]) -> f32 {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    if max == f32::NEG_INFINITY {
-        return max;
-    }
     #[cfg(target_arch = "x86_64")]
     if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has AVX2 and FMA.
+        let max = unsafe { x86::max(row) };
+        if max == f32::NEG_INFINITY {
+            return max;
+        }
+        // SAFETY: as above.
         return unsafe { x86::sum_exp(row, max) }.ln() + max;
+    }
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if max == f32::NEG_INFINITY {
+        return max;
     }
     sum_exp(row, max).ln() + max
 }
@@ -97,6 +102,29 @@ mod x86 {
         let e = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0));
         let scale = _mm256_slli_epi32::<23>(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)));
         _mm256_mul_ps(e, _mm256_castsi256_ps(scale))
+    }
+
+    /// The largest value (NaNs skipped, as `f32::max` skips them), −∞ for none.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn max(row: &[f32]) -> f32 {
+        let whole = row.len() / 8 * 8;
+        let mut acc = _mm256_set1_ps(f32::NEG_INFINITY);
+        for chunk in row[..whole].chunks_exact(8) {
+            // SAFETY: chunks of 8 floats. `vmaxps` returns its second operand when the
+            // first is NaN, so the running maximum goes second.
+            acc = _mm256_max_ps(unsafe { _mm256_loadu_ps(chunk.as_ptr()) }, acc);
+        }
+        let mut lanes = [0f32; 8];
+        // SAFETY: 8 floats.
+        unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), acc) };
+        lanes
+            .iter()
+            .chain(&row[whole..])
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max)
     }
 
     /// [`sum_exp`](super::sum_exp) in AVX2.
@@ -176,6 +204,8 @@ mod tests {
             // SAFETY: checked above.
             let simd = unsafe { x86::sum_exp(&row, max) };
             assert_eq!(simd.to_bits(), sum_exp(&row, max).to_bits(), "{n} values");
+            // SAFETY: checked above.
+            assert_eq!(unsafe { x86::max(&row) }, max, "{n} values");
         }
     }
 }

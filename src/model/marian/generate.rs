@@ -4,8 +4,8 @@
 //! processors. Every sentence keeps its own limit, finished sentences leave the batch,
 //! and a batch gives the same tokens as each sentence alone.
 
-use super::logsumexp::log_sum_exp;
 use super::model::{Encoded, MarianModel};
+use super::simd_exp::log_sum_exp;
 use candle_core::Result;
 
 /// Decoding settings shared by greedy and beam search.

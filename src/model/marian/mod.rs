@@ -8,8 +8,8 @@
 
 pub mod config;
 pub mod generate;
-mod logsumexp;
 pub mod model;
+mod simd_exp;
 pub mod tokenizer;
 pub mod weights;
 

@@ -8,9 +8,10 @@
 //! cache is written in place, and the linear layers can be quantized (opt-in).
 
 use super::config::Config;
+use super::simd_exp;
 use crate::model::quantized::QuantizedLinear;
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{CpuStorage, DType, Device, Module, Storage, Tensor, D};
+use candle_core::{CpuStorage, CustomOp1, DType, Device, Layout, Module, Shape, Storage, Tensor, D};
 use candle_nn::{layer_norm, linear, Activation, LayerNorm, Linear, VarBuilder};
 
 /// How [`MarianModel::quantize`] stores the linear layers' weights.
@@ -265,7 +266,34 @@ impl FeedForward {
     }
 
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        self.fc2.forward(&self.act.forward(&self.fc1.forward(x)?)?)
+        let h = self.fc1.forward(x)?;
+        let h = match self.act {
+            Activation::Swish | Activation::Silu if h.device().is_cpu() && h.dtype() == DType::F32 => {
+                h.contiguous()?.apply_op1_no_bwd(&Silu)?
+            }
+            act => act.forward(&h)?,
+        };
+        self.fc2.forward(&h)
+    }
+}
+
+/// Swish (SiLU) of f32 values on the CPU with [`simd_exp`]'s vectorised exp: candle's
+/// runs libm's `expf` one value at a time.
+struct Silu;
+
+impl CustomOp1 for Silu {
+    fn name(&self) -> &'static str {
+        "silu"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (CpuStorage::F32(x), Some((start, end))) = (storage, layout.contiguous_offsets()) else {
+            candle_core::bail!("silu: expects contiguous f32 values");
+        };
+        Ok((
+            CpuStorage::F32(simd_exp::silu(&x[start..end])),
+            layout.shape().clone(),
+        ))
     }
 }
 

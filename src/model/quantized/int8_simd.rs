@@ -61,13 +61,15 @@ mod x86 {
         // Byte order after the in-lane packs: 4-value pieces of a, b, c, d, a, b, c, d.
         let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
         for (chunk, q) in values[..whole].chunks_exact(32).zip(out.chunks_exact_mut(32)) {
-            let quads: [__m256i; 4] = std::array::from_fn(|i| {
+            // A loop, not `array::from_fn`: a closure would not inherit AVX2.
+            let mut quads = [_mm256_setzero_si256(); 4];
+            for (i, quad) in quads.iter_mut().enumerate() {
                 // SAFETY: chunks of 32 floats.
                 let v = unsafe { _mm256_loadu_ps(chunk.as_ptr().add(8 * i)) };
                 let x = _mm256_mul_ps(v, factor);
                 let x = _mm256_and_ps(x, _mm256_cmp_ps::<_CMP_ORD_Q>(x, x));
-                _mm256_cvtps_epi32(x)
-            });
+                *quad = _mm256_cvtps_epi32(x);
+            }
             let pairs = _mm256_packs_epi16(
                 _mm256_packs_epi32(quads[0], quads[1]),
                 _mm256_packs_epi32(quads[2], quads[3]),

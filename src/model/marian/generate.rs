@@ -6,7 +6,7 @@
 
 use super::model::{Encoded, MarianModel};
 use super::simd_exp::log_sum_exp;
-use candle_core::Result;
+use candle_core::{CpuStorage, Result, Storage, Tensor};
 
 /// Decoding settings shared by greedy and beam search.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,54 +40,83 @@ impl Specials {
     }
 }
 
+/// What HF's logits processors leave one hypothesis to choose from next.
+#[derive(Debug, PartialEq)]
+enum Allowed {
+    /// Only this token (`</s>` at the length limit).
+    Only(u32),
+    /// Any token but these.
+    AllBut(Vec<u32>),
+}
+
 /// HF's logits processors for one hypothesis: `seq` is its tokens so far (with the start
-/// token), `max_new` its length limit. Banned tokens get −∞; at the limit every token but
-/// `</s>` is banned and `</s>` gets `forced`.
-fn constrain(
-    scores: &mut [f32],
-    seq: &[u32],
-    max_new: usize,
-    sp: Specials,
-    opts: &DecodeOptions,
-    forced: f32,
-) {
+/// token), `max_new` its length limit.
+fn allowed(seq: &[u32], max_new: usize, sp: Specials, opts: &DecodeOptions) -> Allowed {
     let generated = seq.len() - 1;
+    if generated + 1 >= max_new {
+        return Allowed::Only(sp.eos);
+    }
+    let mut banned = vec![sp.pad];
+    if generated < opts.min_new_tokens {
+        banned.push(sp.eos);
+    }
     let n = opts.no_repeat_ngram;
     if n > 0 && seq.len() + 1 >= n {
         let prefix = &seq[seq.len() + 1 - n..];
-        for gram in seq.windows(n) {
-            if &gram[..n - 1] == prefix {
-                if let Some(s) = scores.get_mut(gram[n - 1] as usize) {
+        banned.extend(
+            seq.windows(n)
+                .filter(|gram| &gram[..n - 1] == prefix)
+                .map(|gram| gram[n - 1]),
+        );
+    }
+    Allowed::AllBut(banned)
+}
+
+/// Applies `allowed` to a row of scores: −∞ for what is not allowed, and `forced` for a
+/// token that is the only one allowed.
+fn constrain(scores: &mut [f32], allowed: &Allowed, forced: f32) {
+    match allowed {
+        Allowed::Only(token) => {
+            scores.fill(f32::NEG_INFINITY);
+            if let Some(s) = scores.get_mut(*token as usize) {
+                *s = forced;
+            }
+        }
+        Allowed::AllBut(banned) => {
+            for &token in banned {
+                if let Some(s) = scores.get_mut(token as usize) {
                     *s = f32::NEG_INFINITY;
                 }
             }
         }
     }
-    if let Some(s) = scores.get_mut(sp.pad as usize) {
-        *s = f32::NEG_INFINITY;
-    }
-    if generated < opts.min_new_tokens {
-        if let Some(s) = scores.get_mut(sp.eos as usize) {
-            *s = f32::NEG_INFINITY;
-        }
-    }
-    if generated + 1 >= max_new {
-        scores.fill(f32::NEG_INFINITY);
-        if let Some(s) = scores.get_mut(sp.eos as usize) {
-            *s = forced;
-        }
+}
+
+/// The first largest of `scores` among the tokens allowed, read in place.
+fn best_allowed(scores: &[f32], allowed: &Allowed) -> u32 {
+    match allowed {
+        Allowed::Only(token) => *token,
+        // The best allowed token is among the best `banned + 1`.
+        Allowed::AllBut(banned) => top_k(&[scores], &[0.0], &[0.0], banned.len() + 1)
+            .into_iter()
+            .map(|c| c.token)
+            .find(|t| !banned.contains(t))
+            .unwrap_or(0),
     }
 }
 
-/// Index of the first largest score.
-fn argmax(scores: &[f32]) -> u32 {
-    let mut best = 0;
-    for (i, &s) in scores.iter().enumerate() {
-        if s > scores[best] {
-            best = i;
+/// Runs `f` on the f32 values of `logits` (rows × vocab, row-major), read where they lie
+/// when they are contiguous on the CPU (a copy otherwise).
+fn with_values<R>(logits: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
+    {
+        let (storage, layout) = logits.storage_and_layout();
+        if let (Storage::Cpu(CpuStorage::F32(values)), Some((start, end))) =
+            (&*storage, layout.contiguous_offsets())
+        {
+            return Ok(f(&values[start..end]));
         }
     }
-    best as u32
+    Ok(f(&logits.flatten_all()?.to_vec1::<f32>()?))
 }
 
 /// Translates the encoded batch; `max_new[i]` is sentence i's limit (≥ 1, `</s>` included).
@@ -120,12 +149,18 @@ fn greedy(
             .iter()
             .map(|&i| *seqs[i].last().unwrap_or(&sp.start))
             .collect();
-        let logits = model.decode_step(&mut state, &tokens)?.to_vec2::<f32>()?;
+        let logits = model.decode_step(&mut state, &tokens)?;
+        let vocab = logits.dim(1)?;
+        let chosen: Vec<u32> = with_values(&logits, |values| {
+            active
+                .iter()
+                .zip(values.chunks_exact(vocab))
+                .map(|(&i, scores)| best_allowed(scores, &allowed(&seqs[i], max_new[i], sp, opts)))
+                .collect()
+        })?;
         let mut keep_rows = Vec::with_capacity(active.len());
         let mut still = Vec::with_capacity(active.len());
-        for (row, (&i, mut scores)) in active.iter().zip(logits).enumerate() {
-            constrain(&mut scores, &seqs[i], max_new[i], sp, opts, 0.0);
-            let token = argmax(&scores);
+        for (row, (&i, token)) in active.iter().zip(chosen).enumerate() {
             seqs[i].push(token);
             if token != sp.eos && seqs[i].len() - 1 < max_new[i] {
                 keep_rows.push(row as u32);
@@ -170,7 +205,7 @@ struct BeamSentence {
 /// flat index (beam-major), as `torch.topk` over `num_beams · vocab`. Beam `b`'s
 /// candidate scores are `(row − log_sums[b]) + beam_scores[b]`: its log-softmax plus its
 /// score so far, rounded as HF rounds them, without writing the rows.
-fn top_k(rows: &[Vec<f32>], log_sums: &[f32], beam_scores: &[f32], k: usize) -> Vec<Candidate> {
+fn top_k(rows: &[&[f32]], log_sums: &[f32], beam_scores: &[f32], k: usize) -> Vec<Candidate> {
     /// Scores computed side by side; a chunk whose best cannot enter is skipped whole.
     const CHUNK: usize = 16;
     let mut best: Vec<Candidate> = Vec::with_capacity(k + 1);
@@ -236,10 +271,11 @@ impl BeamSentence {
         let mut log_sums = Vec::with_capacity(nb);
         for (row, hyp) in rows.iter_mut().zip(&self.running) {
             let log_sum = log_sum_exp(row);
-            constrain(row, &hyp.tokens, self.max_new, sp, opts, log_sum);
+            constrain(row, &allowed(&hyp.tokens, self.max_new, sp, opts), log_sum);
             log_sums.push(log_sum);
         }
         let beam_scores: Vec<f32> = self.running.iter().map(|h| h.score).collect();
+        let rows: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
         let candidates = top_k(&rows, &log_sums, &beam_scores, 2 * nb);
         let at_limit = generated + 1 >= self.max_new;
         let hits: Vec<bool> = candidates.iter().map(|c| c.token == sp.eos || at_limit).collect();
@@ -379,34 +415,42 @@ mod tests {
 
     #[test]
     fn pad_is_never_a_candidate_and_eos_waits_for_min_new_tokens() {
+        let allowed = allowed(&[3, 1], 10, SP, &opts(0, 2));
+        assert_eq!(allowed, Allowed::AllBut(vec![3, 0]));
         let mut scores = vec![1.0; 4];
-        constrain(&mut scores, &[3, 1], 10, SP, &opts(0, 2), 0.0);
+        constrain(&mut scores, &allowed, 0.0);
         assert_eq!(scores, vec![f32::NEG_INFINITY, 1.0, 1.0, f32::NEG_INFINITY]);
+        // eos and pad score highest, yet the first best allowed token wins.
+        assert_eq!(best_allowed(&[9.0, 2.0, 2.0, 9.0], &allowed), 1);
     }
 
     #[test]
     fn eos_is_forced_on_the_last_allowed_token() {
+        let allowed = allowed(&[3, 1, 2], 3, SP, &opts(0, 5));
+        assert_eq!(allowed, Allowed::Only(0));
         let mut scores = vec![1.0; 4];
-        constrain(&mut scores, &[3, 1, 2], 3, SP, &opts(0, 5), 0.5);
-        assert_eq!(argmax(&scores), 0);
+        constrain(&mut scores, &allowed, 0.5);
         assert_eq!(scores[0], 0.5);
         assert!(scores[1..].iter().all(|s| s.is_infinite()));
+        assert_eq!(best_allowed(&[0.0, 5.0, 5.0, 5.0], &allowed), 0);
     }
 
     #[test]
     fn a_seen_trigram_cannot_be_completed_again() {
         // After "… 1 2" the trigram "1 2 1" would repeat, so 1 is banned; "1 2 2" and
         // "1 2 4" are new.
+        let allowed = allowed(&[3, 1, 2, 1, 2], 10, SP, &opts(3, 0));
         let mut scores = vec![1.0; 5];
-        constrain(&mut scores, &[3, 1, 2, 1, 2], 10, SP, &opts(3, 0), 0.0);
+        constrain(&mut scores, &allowed, 0.0);
         assert!(scores[1].is_infinite());
         assert_eq!(scores[2], 1.0);
         assert_eq!(scores[4], 1.0);
+        assert_eq!(best_allowed(&[0.0, 7.0, 6.0, 0.0, 6.0], &allowed), 2);
     }
 
     #[test]
     fn top_k_is_ordered_and_prefers_the_lower_flat_index_on_ties() {
-        let rows = vec![vec![0.5, 2.0, 1.0], vec![2.0, -1.0, 3.0]];
+        let rows: [&[f32]; 2] = [&[0.5, 2.0, 1.0], &[2.0, -1.0, 3.0]];
         let got: Vec<(usize, u32)> = top_k(&rows, &[0.0; 2], &[0.0; 2], 3)
             .iter()
             .map(|c| (c.beam, c.token))

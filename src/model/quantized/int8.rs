@@ -273,11 +273,10 @@ impl Int8Weights {
         let bias = &self.bias[col..col + cols];
         for (r, sums) in sums.iter().enumerate() {
             let x_scale = x.scales[row + r];
-            // SAFETY: (row + r, col..col + cols) is inside the output and only this tile
-            // touches it.
-            let span = unsafe { out.span(row + r, col, cols) };
-            for (((o, &s), &w), &b) in span.iter_mut().zip(sums).zip(w_scales).zip(bias) {
-                *o = s as f32 * (x_scale * w) + b;
+            for (c, ((&s, &w), &b)) in sums.iter().zip(w_scales).zip(bias).enumerate() {
+                // SAFETY: (row + r, col + c) is inside the output and only this tile
+                // writes it.
+                unsafe { out.write(row + r, col + c, s as f32 * (x_scale * w) + b) };
             }
         }
     }
@@ -326,9 +325,8 @@ impl Packed for Int8Weights {
         self.width
     }
 
-    fn multiply(&self, x: &[f32], out: &mut [f32]) -> Result<()> {
+    fn multiply(&self, x: &[f32], shared: SharedOut<f32>) -> Result<()> {
         let x = Int8Rows::quantize(x, self.width, self.groups * GROUP);
-        let shared = SharedOut::new(out, self.rows);
         let panels = self.rows.div_ceil(PANEL);
         let columns = panels.div_ceil(TILE_PANELS);
         let column = |c: usize| {
@@ -369,9 +367,7 @@ mod tests {
     }
 
     fn product(w: &Int8Weights, x: &[f32]) -> Vec<f32> {
-        let mut out = vec![0f32; x.len() / w.width * w.rows];
-        w.multiply(x, &mut out).unwrap();
-        out
+        super::super::packed_product(w, x).unwrap()
     }
 
     fn kernels() -> Vec<Kernel> {

@@ -52,8 +52,23 @@ trait Packed: Send + Sync {
     fn rows(&self) -> usize;
     /// Input features (weight columns).
     fn width(&self) -> usize;
-    /// `out[r·rows + c] = x_r · w_c` for each contiguous activation row `x_r` of `x`.
-    fn multiply(&self, x: &[f32], out: &mut [f32]) -> Result<()>;
+    /// `out[r·rows + c] = x_r · w_c` for each contiguous activation row `x_r` of `x`,
+    /// writing every value of `out` (which may start uninitialised).
+    fn multiply(&self, x: &[f32], out: SharedOut<f32>) -> Result<()>;
+}
+
+/// `x·Wᵀ` for the contiguous rows `x`, in fresh memory that is not zeroed first (the
+/// output projection's is 65001 floats per row).
+fn packed_product(weights: &dyn Packed, x: &[f32]) -> Result<Vec<f32>> {
+    let n = x.len() / weights.width() * weights.rows();
+    let mut out = Vec::with_capacity(n);
+    weights.multiply(
+        x,
+        SharedOut::uninit(&mut out.spare_capacity_mut()[..n], weights.rows()),
+    )?;
+    // SAFETY: `multiply` wrote all n values.
+    unsafe { out.set_len(n) };
+    Ok(out)
 }
 
 impl QuantizedLinear {
@@ -152,9 +167,7 @@ impl CustomOp1 for Product<'_> {
                 weights.width()
             ),
         }
-        let x = &x[start..end];
-        let mut out = vec![0f32; x.len() / weights.width() * weights.rows()];
-        weights.multiply(x, &mut out)?;
+        let out = packed_product(weights, &x[start..end])?;
         Ok((CpuStorage::F32(out), Shape::from(dims)))
     }
 }
@@ -191,6 +204,16 @@ impl<T: Send> SharedOut<T> {
         }
     }
 
+    /// Over memory not yet written: only [`store`](Self::store) and
+    /// [`write`](Self::write) may touch it.
+    fn uninit(out: &mut [std::mem::MaybeUninit<T>], columns: usize) -> Self {
+        SharedOut {
+            addr: out.as_mut_ptr() as usize,
+            columns,
+            item: std::marker::PhantomData,
+        }
+    }
+
     /// Row `row`, to fill.
     ///
     /// # Safety
@@ -214,13 +237,12 @@ impl<T: Copy + Send> SharedOut<T> {
         std::ptr::copy_nonoverlapping(values.as_ptr(), self.at(row, col), values.len());
     }
 
-    /// The `len` values at (row, col..), to fill in place.
+    /// Writes `value` at (row, col).
     ///
     /// # Safety
-    /// The span lies inside the matrix and no other worker touches it.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn span(&self, row: usize, col: usize, len: usize) -> &mut [T] {
-        std::slice::from_raw_parts_mut(self.at(row, col), len)
+    /// (row, col) lies inside the matrix and no other worker writes it.
+    unsafe fn write(self, row: usize, col: usize, value: T) {
+        self.at(row, col).write(value);
     }
 }
 

@@ -104,7 +104,7 @@ impl Packed for Q8_0Rows {
         self.width
     }
 
-    fn multiply(&self, x: &[f32], out: &mut [f32]) -> Result<()> {
+    fn multiply(&self, x: &[f32], out: SharedOut<f32>) -> Result<()> {
         let x = Self::quantize(x, self.width);
         // SAFETY: `Q8_0Rows` weights are only built when AVX2 and FMA are available.
         unsafe { avx2::multiply(self, &x, out) };
@@ -129,9 +129,8 @@ mod avx2 {
     ///
     /// # Safety
     /// The CPU must support AVX2 and FMA.
-    pub unsafe fn multiply(w: &Q8_0Rows, x: &Q8_0Rows, out: &mut [f32]) {
+    pub unsafe fn multiply(w: &Q8_0Rows, x: &Q8_0Rows, out: SharedOut<f32>) {
         let n = w.rows;
-        let out = SharedOut::new(out, n);
         // SAFETY (store): every (row, column) is written by exactly one unit, inside the
         // x.rows × n output. SAFETY (tile_dots): AVX2 and FMA are present (the caller's promise).
         for_each_unit(n.div_ceil(COLS), |tile| unsafe {
@@ -221,10 +220,10 @@ mod avx2 {
 
 #[cfg(not(target_arch = "x86_64"))]
 mod avx2 {
-    use super::Q8_0Rows;
+    use super::{Q8_0Rows, SharedOut};
 
     /// Never called: weights are only packed on x86-64.
-    pub unsafe fn multiply(_: &Q8_0Rows, _: &Q8_0Rows, _: &mut [f32]) {
+    pub unsafe fn multiply(_: &Q8_0Rows, _: &Q8_0Rows, _: SharedOut<f32>) {
         unreachable!("Q8_0 weights are only packed on x86-64")
     }
 }

@@ -89,10 +89,9 @@ impl<T: Tile> Packed for Tiled<T> {
         self.width
     }
 
-    fn multiply(&self, x: &[f32], out: &mut [f32]) -> Result<()> {
+    fn multiply(&self, x: &[f32], out: SharedOut<f32>) -> Result<()> {
         let x = Q8KRows::quantize(x, self.width);
         let n = x.superblocks;
-        let out = SharedOut::new(out, self.rows);
         // SAFETY (store): every (row, column) is written by exactly one unit, inside the
         // x.rows × self.rows output. SAFETY (dots): weights are only tiled when AVX2 and
         // FMA are available; the slices hold whole tiles and rows.

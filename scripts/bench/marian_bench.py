@@ -32,8 +32,11 @@ WMT = Path(os.environ.get("BITEXT_SHARED", ROOT.parent / "shared")) / "data" / "
 LANG_TOKEN = ">>cmn_Hans<<"
 VOCAB = 65001
 PAD = 65000
-ENGINES = ("bitext", "ct2-fp32", "ct2-int8", "hf")
+ENGINES = ("bitext", "ct2-fp32", "ct2-int8", "ct2-int8-x2", "hf")
 CT2_TYPES = {"ct2-fp32": "float32", "ct2-int8": "int8"}
+# CTranslate2 decoding batches side by side as bitext does: inter_threads = threads, one
+# thread each, all batches handed over in one call (CT2 sorts and splits them itself).
+CT2_SIDE_BY_SIDE = {"ct2-int8-x2": "ct2-int8"}
 
 
 def read_lines(name):
@@ -140,17 +143,24 @@ def run_hf(work, inputs, a):
 def run_ct2(work, inputs, a):
     import ctranslate2
 
-    translator = ctranslate2.Translator(str(work / a.engine), device="cpu", compute_type=CT2_TYPES[a.engine],
-                                        intra_threads=a.threads, inter_threads=1)
+    model = CT2_SIDE_BY_SIDE.get(a.engine, a.engine)
+    side_by_side = a.engine in CT2_SIDE_BY_SIDE
+    translator = ctranslate2.Translator(str(work / model), device="cpu", compute_type=CT2_TYPES[model],
+                                        intra_threads=1 if side_by_side else a.threads,
+                                        inter_threads=a.threads if side_by_side else 1)
     tokens = inputs["tokens"]
     out = [None] * len(tokens)
+    options = dict(beam_size=a.beam, min_decoding_length=a.new_tokens, max_decoding_length=a.new_tokens,
+                   return_end_token=True)
     start = time.perf_counter()
-    for group in batches(len(tokens), [len(r) for r in tokens], a.batch):
-        results = translator.translate_batch([tokens[i] for i in group], beam_size=a.beam,
-                                             min_decoding_length=a.new_tokens, max_decoding_length=a.new_tokens,
-                                             return_end_token=True)
-        for i, r in zip(group, results):
-            out[i] = r.hypotheses[0]
+    if side_by_side:
+        results = translator.translate_batch(tokens, max_batch_size=a.batch, batch_type="examples", **options)
+        out = [r.hypotheses[0] for r in results]
+    else:
+        for group in batches(len(tokens), [len(r) for r in tokens], a.batch):
+            results = translator.translate_batch([tokens[i] for i in group], **options)
+            for i, r in zip(group, results):
+                out[i] = r.hypotheses[0]
     seconds = time.perf_counter() - start
     texts = ["".join(t for t in row if t != "</s>").replace("\u2581", " ").strip() for row in out]
     return seconds, [len(r) for r in out], texts
@@ -275,8 +285,8 @@ def run_all(work, a):
 
 
 def table(rows, engines, a):
-    names = {"bitext": "bitext", "bitext:q8_0": "bitext q8_0", "bitext:int8": "bitext int8", "ct2-fp32": "CT2 fp32", "ct2-int8": "CT2 int8",
-             "hf": "HF"}
+    names = {"bitext": "bitext", "bitext:q8_0": "bitext q8_0", "bitext:int8": "bitext int8", "ct2-fp32": "CT2 fp32",
+             "ct2-int8": "CT2 int8", "ct2-int8-x2": "CT2 int8 2×1", "hf": "HF"}
     head = ["N", "search", "batch", "sent."] + [f"{names.get(e, e)} tok/s" for e in engines]
     ratios = [(b, p) for b in engines if b.startswith("bitext") for p in engines if not p.startswith("bitext")]
     head += [f"{names.get(b, b)} / {names.get(p, p)}" for b, p in ratios]
@@ -304,7 +314,7 @@ def table(rows, engines, a):
         f"(first {len(ids)}): "
         f"mean {sum(lengths) / len(lengths):.1f}, max {max(lengths)}. Peak RSS = getrusage maxrss of the "
         f"engine's own process (loading included).",
-        f"Outputs identical to HF's (decoded text): {'; '.join(agree)}.",
+        *([f"Outputs identical to HF's (decoded text): {'; '.join(agree)}."] if agree else []),
         f"Machine: {machine()}. Versions: {versions()}.",
         f"Command: {os.environ.get('BENCH_COMMAND', ' '.join(sys.argv))}",
     ])

@@ -211,15 +211,31 @@ def run(work, a):
 
 def agree(work, a):
     """CTranslate2 int8 against its own float32: greedy, up to N new tokens, batch 32; the
-    same measure as tests/marian_int8_agreement.rs gives for bitext."""
+    same measure as tests/marian_int8_agreement.rs gives for bitext. With --fixture, on a
+    golden test fixture instead (its golden.json inputs and length limit), the measure
+    tests/marian_golden.rs prints for bitext."""
     import ctranslate2
 
-    tokens = json.loads((work / "inputs.json").read_text(encoding="utf-8"))["tokens"][: a.sentences]
+    if a.fixture:
+        golden = json.loads((a.fixture / "golden.json").read_text(encoding="utf-8"))
+        vocab = {i: t for t, i in json.loads((a.fixture / "vocab.json").read_text(encoding="utf-8")).items()}
+        tokens = [[vocab[i] for i in row] for row in golden["input_ids"]]
+        new_tokens = golden["max_new_tokens"]
+        models = {}
+        for engine, quantization in CT2_TYPES.items():
+            models[engine] = work / f"{a.fixture.name}-{engine}"
+            if not (models[engine] / "model.bin").exists():
+                subprocess.run(["ct2-transformers-converter", "--model", str(a.fixture), "--output_dir",
+                                str(models[engine]), "--quantization", quantization, "--force"], check=True)
+    else:
+        tokens = json.loads((work / "inputs.json").read_text(encoding="utf-8"))["tokens"][: a.sentences]
+        new_tokens = a.new_tokens[0]
+        models = {engine: work / engine for engine in CT2_TYPES}
     out = {}
     for engine in CT2_TYPES:
-        translator = ctranslate2.Translator(str(work / engine), device="cpu", compute_type=CT2_TYPES[engine],
+        translator = ctranslate2.Translator(str(models[engine]), device="cpu", compute_type=CT2_TYPES[engine],
                                             intra_threads=a.threads, inter_threads=1)
-        results = translator.translate_batch(tokens, beam_size=1, max_decoding_length=a.new_tokens[0],
+        results = translator.translate_batch(tokens, beam_size=1, max_decoding_length=new_tokens,
                                              max_batch_size=a.batch, return_end_token=True)
         out[engine] = [r.hypotheses[0] for r in results]
     want, got = out["ct2-fp32"], out["ct2-int8"]
@@ -231,7 +247,8 @@ def agree(work, a):
                 break
             agreeing += 1
     identical = sum(g == w for g, w in zip(got, want))
-    print(f"CT2 int8 vs CT2 float32 ({len(tokens)} sentences, greedy, up to {a.new_tokens[0]} new tokens): "
+    print(f"CT2 int8 vs CT2 float32 ({a.fixture.name if a.fixture else 'bench model'}, {len(tokens)} sentences, "
+          f"greedy, up to {new_tokens} new tokens): "
           f"tokens agreeing before the first difference {agreeing}/{total} ({100 * agreeing / total:.1f}%), "
           f"sentences identical {identical}/{len(tokens)}")
 
@@ -339,6 +356,7 @@ def main():
     p.add_argument("--beam-sentences", type=int, default=0, help="all: sentences of the beam setting (0: --sentences)")
     p.add_argument("--batch1-sentences", type=int, default=64, help="all: sentences of the batch-1 setting")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--fixture", type=Path, help="agree: a golden test fixture (tests/fixtures/marian/NAME)")
     a = p.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     if a.command == "prepare":

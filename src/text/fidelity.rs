@@ -12,12 +12,65 @@ const QUANTITY_SUFFIXES: &[&str] = &[
     "m", "bn", "k", "km", "kg", "cm", "mm", "st", "nd", "rd", "th", "s", "am", "pm",
 ];
 
+/// Scale words after a number, and what they multiply it by. Chinese compounds come
+/// before their parts (`万亿` before `万`).
+const SCALES: &[(&str, f64)] = &[
+    ("万亿", 1e12),
+    ("千亿", 1e11),
+    ("百亿", 1e10),
+    ("亿", 1e8),
+    ("千万", 1e7),
+    ("百万", 1e6),
+    ("万", 1e4),
+    ("trillion", 1e12),
+    ("billion", 1e9),
+    ("million", 1e6),
+    ("thousand", 1e3),
+    ("crore", 1e7),
+    ("lakh", 1e5),
+    ("tn", 1e12),
+    ("bn", 1e9),
+    ("mn", 1e6),
+];
+
 /// A number's significant digits: separators, the decimal point and the zeros at
 /// either end dropped, so that the same quantity matches across a change of scale
 /// (`1.4 million` and `140万`, `27,000` and `2.7万`).
 fn significant_digits(number: &Number<'_>) -> String {
     let digits: String = number.normalized().chars().filter(char::is_ascii_digit).collect();
     digits.trim_matches('0').to_string()
+}
+
+/// The number's value with the scale word written after it (`10 billion` = 10¹⁰,
+/// `100亿` = 10¹⁰, `9000多万` = 9·10⁷, `14 lakh` = 1.4·10⁶, `£10m` = 10⁷: a bare `m` or `k`
+/// is a scale only after a currency sign, otherwise metres), and whether there was one.
+fn value(text: &str, number: &Number<'_>) -> (f64, bool) {
+    let base: f64 = number.normalized().parse().unwrap_or(f64::NAN);
+    // "More than" between a Chinese number and its scale: 9000多万, 3000余亿.
+    let after = text[number.end..].trim_start().trim_start_matches(['多', '余']);
+    let lower = after.to_ascii_lowercase();
+    let word_ends = |word: &str| !lower[word.len()..].starts_with(|c: char| c.is_ascii_alphabetic());
+    if let Some(&(_, scale)) = SCALES
+        .iter()
+        .find(|(word, _)| lower.starts_with(word) && word_ends(word))
+    {
+        return (base * scale, true);
+    }
+    let currency = text[..number.start].ends_with(['£', '$', '€', '¥']);
+    let glued = text[number.end..]
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>();
+    match glued.to_ascii_lowercase().as_str() {
+        "m" if currency => (base * 1e6, true),
+        "k" if currency => (base * 1e3, true),
+        _ => (base, false),
+    }
+}
+
+/// Whether two values are the same quantity (to float rounding).
+fn same_value(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
 }
 
 /// The forms (significant digits) in which a translation may write the number at
@@ -40,12 +93,14 @@ fn forms(text: &str, number: &Number<'_>, from: Lang) -> Vec<String> {
     {
         return Vec::new();
     }
+    // A hyphenated word after a number is its unit (`4.5-kilometre`, `30-year-old`);
+    // letters glued to it are a unit only if they are one of the known suffixes.
     let after = &text[number.end..];
-    let after = after.strip_prefix('-').unwrap_or(after);
     let letters: String = after.chars().take_while(char::is_ascii_alphabetic).collect();
     if !letters.is_empty() && !QUANTITY_SUFFIXES.contains(&letters.to_ascii_lowercase().as_str()) {
         return Vec::new();
     }
+    let after = after.strip_prefix('-').unwrap_or(after);
     let unit = after.trim_start().chars().next();
     if from == Lang::Zh && matches!(unit, Some('月' | '日' | '号')) {
         return Vec::new();
@@ -60,17 +115,28 @@ fn forms(text: &str, number: &Number<'_>, from: Lang) -> Vec<String> {
     forms
 }
 
-/// The numbers of `source` (in language `from`) whose significant digits
-/// `translation` does not write anywhere, in source order. Only quantities of two or
-/// more digits are checked (see [`forms`]): one-digit numbers are often written out
-/// (`第一`, `five`). On the first 500 WMT21 lines the human references miss 4 (en→zh) and
-/// 4 (zh→en) of their sources' numbers by this rule.
+/// The numbers of `source` (in language `from`) that `translation` does not write, in
+/// source order. A number is written when the translation has one with the same
+/// significant digits and, if either of the two has a scale word (`billion`, `万`, `亿`),
+/// the same value: `10 billion` is 100亿, not 10亿. Only quantities of two or more digits
+/// are checked (see [`forms`]): one-digit numbers are often written out (`第一`, `five`).
+/// On the first 500 WMT21 lines the human references miss 4 (en→zh) and 4 (zh→en) of
+/// their sources' numbers by this rule.
 pub fn missing_numbers(source: &str, translation: &str, from: Lang) -> Vec<String> {
-    let written: Vec<String> = numbers(translation).map(|n| significant_digits(&n)).collect();
+    let written: Vec<(String, (f64, bool))> = numbers(translation)
+        .map(|n| (significant_digits(&n), value(translation, &n)))
+        .collect();
     numbers(source)
         .filter(|n| {
             let forms = forms(source, n, from);
-            !forms.is_empty() && !forms.iter().any(|form| written.contains(form))
+            let (amount, scaled) = value(source, n);
+            let matches = |(i, form): (usize, &String)| {
+                written.iter().any(|(digits, (other, other_scaled))| {
+                    // Other forms (an hour on the 12-hour clock) are compared by digits.
+                    digits == form && (i > 0 || !(scaled || *other_scaled) || same_value(amount, *other))
+                })
+            };
+            !forms.is_empty() && !forms.iter().enumerate().any(matches)
         })
         .map(|n| n.text.to_string())
         .collect()
@@ -171,6 +237,42 @@ mod tests {
         );
         // Scales and units still count as quantities.
         assert_eq!(missing_numbers("a £10m fund", "一项基金", Lang::En), ["10"]);
+        assert_eq!(
+            missing_numbers("a 4.5-kilometre road", "一条4公里的路", Lang::En),
+            ["4.5"]
+        );
+        assert!(missing_numbers("a 4.5-kilometre road", "一条4.5公里的路", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn a_scale_word_must_give_the_same_value() {
+        for (source, translation, from) in [
+            ("It costs 10 billion yuan.", "耗资100亿元。", Lang::En),
+            ("Cases neared 1.4 million.", "病例接近140万。", Lang::En),
+            ("a £10m fund", "一项1000万英镑的基金", Lang::En),
+            ("$1.2 trillion", "1.2万亿美元", Lang::En),
+            ("耗资100亿元。", "It costs 10 billion yuan.", Lang::Zh),
+            ("a 100m sprint", "100米短跑", Lang::En),
+            ("approaching 14 lakh cases", "接近140万例", Lang::En),
+            ("9000多万党员", "more than 90 million members", Lang::Zh),
+        ] {
+            assert!(
+                missing_numbers(source, translation, from).is_empty(),
+                "{source} → {translation}"
+            );
+        }
+        assert_eq!(
+            missing_numbers("It costs 10 billion yuan.", "耗资10亿元。", Lang::En),
+            ["10"]
+        );
+        assert_eq!(
+            missing_numbers("over 600,000 years", "超过600万年", Lang::En),
+            ["600,000"]
+        );
+        assert_eq!(
+            missing_numbers("耗资100亿元。", "It costs 100 billion yuan.", Lang::Zh),
+            ["100"]
+        );
     }
 
     #[test]

@@ -34,21 +34,30 @@ const P: [f32; 6] = [
 /// `max + ln Σ exp(x − max)` over `row`, `max` its largest value; −∞ for an empty row
 /// or one of −∞ only.
 pub fn log_sum_exp(row: &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA.
-        let max = unsafe { x86::max(row) };
-        if max == f32::NEG_INFINITY {
-            return max;
-        }
-        // SAFETY: as above.
-        return unsafe { x86::sum_exp(row, max) }.ln() + max;
-    }
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let simd = simd_available();
+    // SAFETY (both): the x86 code runs only where the CPU has AVX2 and FMA.
+    let max = match simd {
+        #[cfg(target_arch = "x86_64")]
+        true => unsafe { x86::max(row) },
+        _ => row.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+    };
     if max == f32::NEG_INFINITY {
         return max;
     }
-    sum_exp(row, max).ln() + max
+    let sum = match simd {
+        #[cfg(target_arch = "x86_64")]
+        true => unsafe { x86::sum_exp(row, max) },
+        _ => sum_exp(row, max),
+    };
+    sum.ln() + max
+}
+
+/// Whether this CPU runs the AVX2 + FMA code.
+fn simd_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
 }
 
 /// `exp(x)`, as the SIMD lanes compute it.
@@ -64,7 +73,7 @@ fn exp(x: f32) -> f32 {
 /// Swish (SiLU), `x / (1 + exp(−x))` as torch computes it, for every value.
 pub fn silu(values: &[f32]) -> Vec<f32> {
     #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+    if simd_available() {
         // SAFETY: the CPU has AVX2 and FMA.
         return unsafe { x86::silu(values) };
     }

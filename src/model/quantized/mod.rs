@@ -197,18 +197,18 @@ impl<T> Copy for SharedOut<T> {}
 
 impl<T: Send> SharedOut<T> {
     fn new(out: &mut [T], columns: usize) -> Self {
-        SharedOut {
-            addr: out.as_mut_ptr() as usize,
-            columns,
-            item: std::marker::PhantomData,
-        }
+        Self::at_address(out.as_mut_ptr(), columns)
     }
 
     /// Over memory not yet written: only [`store`](Self::store) and
     /// [`write`](Self::write) may touch it.
     fn uninit(out: &mut [std::mem::MaybeUninit<T>], columns: usize) -> Self {
+        Self::at_address(out.as_mut_ptr().cast(), columns)
+    }
+
+    fn at_address(first: *mut T, columns: usize) -> Self {
         SharedOut {
-            addr: out.as_mut_ptr() as usize,
+            addr: first as usize,
             columns,
             item: std::marker::PhantomData,
         }

@@ -98,3 +98,28 @@ fn parallel_news_stays_aligned_line_for_line() {
         assert!(s.f1_strict >= least, "{name}: strict F1 {:.4}", s.f1_strict);
     }
 }
+
+/// The same article with two of its Chinese sentences (the ticket prices and the
+/// opposition) moved to the end: the aligner pairs them out of order instead of leaving
+/// them unaligned, and leaves the replaced sentence alone.
+#[test]
+fn a_moved_passage_is_paired_out_of_order() {
+    let dir = common::fixture("align/edited");
+    let (en, mt, mut zh) = (
+        read_lines(&dir.join("en.txt")),
+        read_lines(&dir.join("en.trans")),
+        read_lines(&dir.join("zh.txt")),
+    );
+    let moved: Vec<String> = zh.drain(2..4).collect();
+    zh.extend(moved);
+    let gold = parse_beads("[0]:[0]\n[1]:[1]\n[2]:[6]\n[3]:[7]\n[]:[2]\n[4]:[]\n[5]:[3]\n[6]:[4]\n[7]:[5]\n")
+        .unwrap();
+    let got = align_en_zh(&en, &mt, &zh, &AlignConfig::default());
+    assert_eq!(got, gold);
+    let monotone = AlignConfig {
+        moved_threshold: None,
+        ..AlignConfig::default()
+    };
+    let got = align_en_zh(&en, &mt, &zh, &monotone);
+    assert!(!got.contains(&gold[2]) && !got.contains(&gold[3]), "{got:?}");
+}

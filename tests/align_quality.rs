@@ -89,9 +89,12 @@ fn mac_dev_chapters(chapters: &[&str], with_mt: bool) -> Option<Vec<Doc>> {
     Some(docs)
 }
 
-/// Best configuration with the `.trans` MT and lengths (defaults), measured by
-/// `scripts/align/prototype.py --tune`; this guards it against regressions.
-const MAC_DEV_MT_STRICT_F1: f64 = 0.867;
+/// Best configuration with the `.trans` MT and lengths (defaults); this guards it
+/// against regressions. `scripts/align/prototype.py --tune` found 0.867; the orphan
+/// term (issue 21) left 0.864; splitting glued sentences off merged beads
+/// and pairing moved passages ([`bitext::align::revise`]) cost this literary text 0.005 (short
+/// lines of dialogue split off) for 0.05-0.07 strict precision on edited news.
+const MAC_DEV_MT_STRICT_F1: f64 = 0.859;
 
 #[test]
 fn mac_dev_strict_f1_with_mt_and_length_holds() {

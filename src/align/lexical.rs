@@ -272,6 +272,16 @@ impl Overlap {
         }
     }
 
+    /// Share of the IDF-weighted n-grams of `src` (`of_src`) or of `tgt` that the other
+    /// side shares; 0 for empty or over-long ranges.
+    pub fn coverage(&self, src: Range<usize>, tgt: Range<usize>, of_src: bool) -> f32 {
+        let (Some((a, ta)), Some((b, tb))) = (self.src.get(src), self.tgt.get(tgt)) else {
+            return 0.0;
+        };
+        let common = common_weight(a, b);
+        common / if of_src { ta } else { tb }.max(1e-9)
+    }
+
     /// F-score (β = [`OVERLAP_BETA`]) of the IDF-weighted n-grams the concatenation of
     /// `src` shares with that of `tgt`, precision measured on `src`; 0 for empty or
     /// over-long ranges.
@@ -279,18 +289,7 @@ impl Overlap {
         let (Some((a, ta)), Some((b, tb))) = (self.src.get(src), self.tgt.get(tgt)) else {
             return 0.0;
         };
-        let (mut i, mut j, mut common) = (0, 0, 0.0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    common += a[i].1.min(b[j].1);
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
+        let common = common_weight(a, b);
         let (p, r) = (common / ta.max(1e-9), common / tb.max(1e-9));
         let b2 = OVERLAP_BETA * OVERLAP_BETA;
         if p + r > 0.0 {
@@ -299,6 +298,23 @@ impl Overlap {
             0.0
         }
     }
+}
+
+/// The weight two sorted sparse vectors share (the sum of their smaller weights).
+fn common_weight(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    let (mut i, mut j, mut common) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += a[i].1.min(b[j].1);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    common
 }
 
 /// The sum of sparse vectors, sorted by id.

@@ -21,6 +21,26 @@ pub struct SearchSettings {
     /// the text of 3 (the cost grows with the square of the span).
     #[arg(long, default_value_t = AlignConfig::default().embed_span)]
     pub embed_span: usize,
+    /// Scaled similarity below which the first or last sentence of a merged bead side is
+    /// split off as unaligned, while the document has merges its sentence counts do not
+    /// explain.
+    #[arg(long, default_value_t = AlignConfig::default().split_threshold.unwrap_or(0.0))]
+    pub split_threshold: f64,
+    /// Keep merged beads whole.
+    #[arg(long)]
+    pub no_split: bool,
+    /// Scaled similarity below which the first or last sentence of a merged bead side
+    /// may belong to a moved passage (0: how a sentence matches its partner's
+    /// neighbours, 1: how the document's aligned pairs match).
+    #[arg(long, default_value_t = AlignConfig::default().glued_threshold.unwrap_or(0.0))]
+    pub glued_threshold: f64,
+    /// Scaled similarity two sentences of a moved passage (unaligned, or glued to a
+    /// bead) need to be paired out of order.
+    #[arg(long, default_value_t = AlignConfig::default().moved_threshold.unwrap_or(f64::INFINITY))]
+    pub moved_threshold: f64,
+    /// Leave sentences of moved passages unaligned (pairs stay in order).
+    #[arg(long)]
+    pub no_moved: bool,
 }
 
 impl SearchSettings {
@@ -31,6 +51,9 @@ impl SearchSettings {
             band: self.band,
             margin: self.margin,
             embed_span: self.embed_span,
+            split_threshold: (!self.no_split).then_some(self.split_threshold),
+            glued_threshold: (!self.no_moved).then_some(self.glued_threshold),
+            moved_threshold: (!self.no_moved).then_some(self.moved_threshold),
             ..AlignConfig::default()
         }
     }

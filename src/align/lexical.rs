@@ -152,10 +152,14 @@ fn neighbour_dots(vecs: &[Sparse], span: usize) -> Vec<Vec<f32>> {
 struct Table {
     src_self: Vec<Vec<f32>>,
     tgt_self: Vec<Vec<f32>>,
+    /// Dot products within reach, computed ahead; others are computed when asked for.
     cross: Banded<f32>,
+    src: Vec<Sparse>,
+    tgt: Vec<Sparse>,
 }
 
-/// Cosines of concatenated sentence ranges, for the ranges a search window can form.
+/// Cosines of concatenated sentence ranges: those a search window can form are computed
+/// ahead, any other when asked for (a moved passage may lie anywhere).
 #[derive(Debug)]
 pub struct Lexical {
     tables: Vec<Table>,
@@ -163,7 +167,8 @@ pub struct Lexical {
 
 impl Lexical {
     /// Prepares the similarity of `src[s]` and `tgt[t]` (two texts in the same language)
-    /// for every target range `reach[s]` and concatenations of up to `span` sentences.
+    /// for every target range `reach[s]` and concatenations of up to `span` sentences
+    /// (longer or farther ones cost a dot product per sentence pair when asked for).
     pub fn new(
         src: &[String],
         tgt: &[String],
@@ -185,6 +190,8 @@ impl Lexical {
                     src_self: neighbour_dots(&sv, span),
                     tgt_self: neighbour_dots(&tv, span),
                     cross,
+                    src: sv,
+                    tgt: tv,
                 }
             })
             .collect();
@@ -201,7 +208,11 @@ impl Lexical {
                 let mut dot = 0.0;
                 for s in src.clone() {
                     for u in tgt.clone() {
-                        dot += t.cross.get(s, u).copied().unwrap_or(0.0);
+                        dot += t
+                            .cross
+                            .get(s, u)
+                            .copied()
+                            .unwrap_or_else(|| t.src[s].dot(&t.tgt[u]));
                     }
                 }
                 let norm = range_norm(&t.src_self, &src) * range_norm(&t.tgt_self, &tgt);

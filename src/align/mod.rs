@@ -679,7 +679,7 @@ fn align_with(
         tgt_lens,
     };
     let path = best_path(&window, &shapes(config.max_bead), |s, t| scorer.score(s, t));
-    let beads = revise_path(src, tgt, path, &scorer, config)
+    let beads = revise_path(m, path, &scorer, config)
         .into_iter()
         .map(|(span, moved_score)| Bead {
             score: moved_score.unwrap_or_else(|| scorer.report(span.src.clone(), span.tgt.clone())),
@@ -697,14 +697,7 @@ fn align_with(
 /// The path after [`revise`]'s second look: glued sentences split off
 /// ([`revise::split_glued`], with a translation only), then moved passages paired out of
 /// order ([`revise::pair_moved`]); each moved pair with its score.
-fn revise_path(
-    src: &Side,
-    tgt: &Side,
-    path: Vec<Span>,
-    scorer: &Scorer,
-    config: &AlignConfig,
-) -> Vec<(Span, Option<f64>)> {
-    let (n, m) = (src.sentences.len(), tgt.sentences.len());
+fn revise_path(m: usize, path: Vec<Span>, scorer: &Scorer, config: &AlignConfig) -> Vec<(Span, Option<f64>)> {
     let lexical = |s: Range<usize>, t: Range<usize>| scorer.lexical.as_ref().map_or(0.0, |l| l.cosine(s, t));
     let embedding =
         |s: Range<usize>, t: Range<usize>| scorer.embedding.as_ref().map_or(0.0, |e| e.cosine(s, t));
@@ -742,29 +735,12 @@ fn revise_path(
     let (Some(glued), Some(threshold)) = (config.glued_threshold, config.moved_threshold) else {
         return path.into_iter().map(|span| (span, None)).collect();
     };
-    // The bead search's tables cover its window only; a moved passage may lie outside.
-    let wide = LexicalTerm::new(
-        src,
-        tgt,
-        &config.features,
-        &revise::reach(&path, &scaled, glued, n),
-        1,
-        false,
-    );
-    let wide_lexical = |s: Range<usize>, t: Range<usize>| wide.as_ref().map_or(0.0, |l| l.cosine(s, t));
-    let mut wide_sims: Vec<revise::Similarity> = Vec::new();
-    if scorer.lexical.is_some() {
-        wide_sims.push(&wide_lexical);
-    }
-    if scorer.embedding.is_some() {
-        wide_sims.push(&embedding);
-    }
     // Moved pairs are reported on the scale of the other beads ([`Scorer::report`]).
     let report = |s: Range<usize>, t: Range<usize>| match &scorer.lexical {
-        Some(_) => wide_lexical(s, t),
+        Some(_) => lexical(s, t),
         None => embedding(s, t),
     };
-    revise::pair_moved(path, &scaled, &scaled.over(&wide_sims), glued, threshold)
+    revise::pair_moved(path, &scaled, glued, threshold)
         .into_iter()
         .map(|(span, paired)| {
             let score = paired.map(|_| report(span.src.clone(), span.tgt.clone()));

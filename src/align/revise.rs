@@ -15,8 +15,8 @@ pub type Similarity<'a> = &'a (dyn Fn(Range<usize>, Range<usize>) -> f64 + Sync)
 
 /// Similarities on the document's scale, averaged over the signals.
 pub struct Scaled<'a> {
-    /// Each signal with its position among those given and its `(unrelated, aligned)` medians.
-    terms: Vec<(Similarity<'a>, usize, f64, f64)>,
+    /// Each signal with its `(unrelated, aligned)` medians.
+    terms: Vec<(Similarity<'a>, f64, f64)>,
 }
 
 impl<'a> Scaled<'a> {
@@ -25,32 +25,19 @@ impl<'a> Scaled<'a> {
     pub fn new(path: &[Span], m: usize, sims: &[Similarity<'a>]) -> Option<Self> {
         let terms: Vec<_> = sims
             .iter()
-            .enumerate()
-            .filter_map(|(i, &sim)| {
+            .filter_map(|&sim| {
                 let (u, a) = medians(path, m, sim)?;
-                Some((sim, i, u, a))
+                Some((sim, u, a))
             })
             .collect();
         (!terms.is_empty()).then_some(Scaled { terms })
-    }
-
-    /// The same scales over other functions, `sims[i]` measuring what the `i`-th
-    /// signal given to [`Scaled::new`] measures (over more sentence pairs, say).
-    pub fn over(&self, sims: &[Similarity<'a>]) -> Self {
-        Scaled {
-            terms: self
-                .terms
-                .iter()
-                .map(|&(_, i, u, a)| (sims[i], i, u, a))
-                .collect(),
-        }
     }
 
     /// The mean scaled similarity of the two blocks.
     pub fn get(&self, src: Range<usize>, tgt: Range<usize>) -> f64 {
         self.terms
             .iter()
-            .map(|(sim, _, u, a)| (sim(src.clone(), tgt.clone()) - u) / (a - u))
+            .map(|(sim, u, a)| (sim(src.clone(), tgt.clone()) - u) / (a - u))
             .sum::<f64>()
             / self.terms.len() as f64
     }
@@ -205,22 +192,6 @@ fn ends(r: &Range<usize>) -> Vec<usize> {
     }
 }
 
-/// The target ranges whose similarity to each source sentence [`pair_moved`] reads
-/// (with the same `scaled` and `glued`): for a source sentence that may be moved, every
-/// target sentence that may be.
-pub fn reach(path: &[Span], scaled: &Scaled, glued: f64, n: usize) -> Vec<Range<usize>> {
-    let (src, tgt) = candidates(path, scaled, glued);
-    let hull = match (tgt.first(), tgt.last()) {
-        (Some(a), Some(b)) => a.sentence..b.sentence + 1,
-        _ => 0..0,
-    };
-    let mut reach = vec![0..0; n];
-    for c in src {
-        reach[c.sentence] = hull.clone();
-    }
-    reach
-}
-
 /// Pairs of candidates that are each other's best match among the candidates and reach
 /// `threshold`, with their similarity.
 fn mutual_best(
@@ -258,15 +229,13 @@ fn argmax(values: impl Iterator<Item = f64>) -> Option<usize> {
 
 /// `path` with the sentences of moved passages paired out of order: sentences that the
 /// search left unaligned, or glued to the edge of a bead whose other side they match
-/// below `glued` (`scaled`, the bead's own similarity), are paired one to one when they
-/// are each other's best match among them and reach `threshold` (`wide`, the same
-/// scales over every pair of such sentences). A glued sentence so paired leaves its
-/// bead. Each pair takes the place of its source sentence, so beads stay in source
-/// order (targets cross), and comes with its similarity.
+/// below `glued`, are paired one to one when they are each other's best match among
+/// them and reach `threshold` (both on the `scaled` scale). A glued sentence so paired
+/// leaves its bead. Each pair takes the place of its source sentence, so beads stay in
+/// source order (targets cross), and comes with its similarity.
 pub fn pair_moved(
     mut path: Vec<Span>,
     scaled: &Scaled,
-    wide: &Scaled,
     glued: f64,
     threshold: f64,
 ) -> Vec<(Span, Option<f64>)> {
@@ -294,7 +263,7 @@ pub fn pair_moved(
                 .iter()
                 .any(|b| !b.src.is_empty() && !b.tgt.is_empty())
         };
-        let pairs: Vec<_> = mutual_best(&src, &tgt, wide, threshold)
+        let pairs: Vec<_> = mutual_best(&src, &tgt, scaled, threshold)
             .into_iter()
             .filter(|&(i, j, _)| {
                 let (a, b) = (&src[i], &tgt[j]);
@@ -456,7 +425,7 @@ mod tests {
             span(6..6, 5..6),
         ];
         let scaled = Scaled::new(&path, 6, &[&sim]).unwrap();
-        let revised = pair_moved(path, &scaled, &scaled, 0.3, 0.5);
+        let revised = pair_moved(path, &scaled, 0.3, 0.5);
         assert_eq!(
             beads(revised),
             vec![
@@ -484,7 +453,7 @@ mod tests {
             span(5..6, 6..6),
         ];
         let scaled = Scaled::new(&path, 6, &[&sim]).unwrap();
-        let revised = pair_moved(path, &scaled, &scaled, 0.3, 0.5);
+        let revised = pair_moved(path, &scaled, 0.3, 0.5);
         assert_eq!(
             beads(revised),
             vec![
@@ -510,7 +479,7 @@ mod tests {
             span(3..4, 3..4),
         ];
         let scaled = Scaled::new(&path, 4, &[&sim]).unwrap();
-        let revised = pair_moved(path.clone(), &scaled, &scaled, 0.3, 0.5);
+        let revised = pair_moved(path.clone(), &scaled, 0.3, 0.5);
         let expected: Vec<_> = path.into_iter().map(|b| (b.src, b.tgt)).collect();
         assert_eq!(beads(revised), expected);
     }

@@ -5,8 +5,16 @@ use std::path::Path;
 
 /// Writes `contents` to `path` atomically: the bytes go to a temporary file in the
 /// same directory, which is then renamed over `path`. A crash leaves either the old
-/// file or the new one, never a truncated mix.
+/// file or the new one, never a truncated mix. A `path` that exists and is not a
+/// regular file (`/dev/null`, a pipe) is written in place: renaming over it would
+/// replace the device or the pipe with a file.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .write_all(contents);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -35,5 +43,14 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out.txt")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_to_not_replaced() {
+        let null = Path::new("/dev/null");
+        write_atomic(null, b"discarded").unwrap();
+        let meta = std::fs::metadata(null).unwrap();
+        assert!(!meta.is_file(), "/dev/null became a regular file");
     }
 }

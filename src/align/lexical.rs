@@ -77,20 +77,7 @@ struct Sparse(Vec<(u32, f32)>);
 
 impl Sparse {
     fn dot(&self, other: &Sparse) -> f32 {
-        let (a, b) = (&self.0, &other.0);
-        let (mut i, mut j, mut sum) = (0, 0, 0.0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    sum += a[i].1 * b[j].1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        sum
+        sum_shared(&self.0, &other.0, |x, y| x * y)
     }
 }
 
@@ -289,7 +276,7 @@ impl Overlap {
         let (Some((a, ta)), Some((b, tb))) = (self.src.get(src), self.tgt.get(tgt)) else {
             return 0.0;
         };
-        let common = common_weight(a, b);
+        let common = sum_shared(a, b, f32::min);
         common / if of_src { ta } else { tb }.max(1e-9)
     }
 
@@ -300,7 +287,7 @@ impl Overlap {
         let (Some((a, ta)), Some((b, tb))) = (self.src.get(src), self.tgt.get(tgt)) else {
             return 0.0;
         };
-        let common = common_weight(a, b);
+        let common = sum_shared(a, b, f32::min);
         let (p, r) = (common / ta.max(1e-9), common / tb.max(1e-9));
         let b2 = OVERLAP_BETA * OVERLAP_BETA;
         if p + r > 0.0 {
@@ -311,21 +298,22 @@ impl Overlap {
     }
 }
 
-/// The weight two sorted sparse vectors share (the sum of their smaller weights).
-fn common_weight(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
-    let (mut i, mut j, mut common) = (0, 0, 0.0);
+/// The sum of `f(x, y)` over the ids two sparse vectors sorted by id share (a dot
+/// product with `x * y`, the weight they share with `min`).
+fn sum_shared(a: &[(u32, f32)], b: &[(u32, f32)], f: impl Fn(f32, f32) -> f32) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                common += a[i].1.min(b[j].1);
+                sum += f(a[i].1, b[j].1);
                 i += 1;
                 j += 1;
             }
         }
     }
-    common
+    sum
 }
 
 /// The sum of sparse vectors, sorted by id.

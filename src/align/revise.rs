@@ -405,15 +405,25 @@ mod tests {
         }
     }
 
-    fn beads(revised: Vec<(Span, Option<f64>)>) -> Vec<(Range<usize>, Range<usize>)> {
-        revised.into_iter().map(|(b, _)| (b.src, b.tgt)).collect()
+    /// The beads [`pair_moved`] makes of `path` (`m` target sentences), the thresholds
+    /// at their defaults.
+    fn paired(
+        pairs: &'static [(usize, usize)],
+        path: Vec<Span>,
+        m: usize,
+    ) -> Vec<(Range<usize>, Range<usize>)> {
+        let sim = similarity(pairs);
+        let scaled = Scaled::new(&path, m, &[&sim]).unwrap();
+        pair_moved(path, &scaled, 0.3, 0.5)
+            .into_iter()
+            .map(|(b, _)| (b.src, b.tgt))
+            .collect()
     }
 
     #[test]
     fn a_moved_passage_left_unaligned_is_paired_out_of_order() {
         // Source 2-3 moved to the end of the target.
         static PAIRS: [(usize, usize); 6] = [(0, 0), (1, 1), (2, 4), (3, 5), (4, 2), (5, 3)];
-        let sim = similarity(&PAIRS);
         let path = vec![
             span(0..1, 0..1),
             span(1..2, 1..2),
@@ -424,10 +434,8 @@ mod tests {
             span(6..6, 4..5),
             span(6..6, 5..6),
         ];
-        let scaled = Scaled::new(&path, 6, &[&sim]).unwrap();
-        let revised = pair_moved(path, &scaled, 0.3, 0.5);
         assert_eq!(
-            beads(revised),
+            paired(&PAIRS, path, 6),
             vec![
                 (0..1, 0..1),
                 (1..2, 1..2),
@@ -443,7 +451,6 @@ mod tests {
     fn a_moved_sentence_glued_to_a_bead_leaves_it_for_its_partner() {
         // Target 3 is the translation of source 5, glued to bead [2]:[2,3].
         static PAIRS: [(usize, usize); 6] = [(0, 0), (1, 1), (2, 2), (3, 4), (4, 5), (5, 3)];
-        let sim = similarity(&PAIRS);
         let path = vec![
             span(0..1, 0..1),
             span(1..2, 1..2),
@@ -452,10 +459,8 @@ mod tests {
             span(4..5, 5..6),
             span(5..6, 6..6),
         ];
-        let scaled = Scaled::new(&path, 6, &[&sim]).unwrap();
-        let revised = pair_moved(path, &scaled, 0.3, 0.5);
         assert_eq!(
-            beads(revised),
+            paired(&PAIRS, path, 6),
             vec![
                 (0..1, 0..1),
                 (1..2, 1..2),
@@ -470,7 +475,6 @@ mod tests {
     #[test]
     fn sentences_that_match_nothing_stay_unaligned() {
         static PAIRS: [(usize, usize); 3] = [(0, 0), (1, 1), (3, 3)];
-        let sim = similarity(&PAIRS);
         let path = vec![
             span(0..1, 0..1),
             span(1..2, 1..2),
@@ -478,10 +482,8 @@ mod tests {
             span(3..3, 2..3),
             span(3..4, 3..4),
         ];
-        let scaled = Scaled::new(&path, 4, &[&sim]).unwrap();
-        let revised = pair_moved(path.clone(), &scaled, 0.3, 0.5);
-        let expected: Vec<_> = path.into_iter().map(|b| (b.src, b.tgt)).collect();
-        assert_eq!(beads(revised), expected);
+        let expected: Vec<_> = path.iter().map(|b| (b.src.clone(), b.tgt.clone())).collect();
+        assert_eq!(paired(&PAIRS, path, 4), expected);
     }
 
     #[test]

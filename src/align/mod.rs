@@ -681,8 +681,8 @@ fn align_with(
     let path = best_path(&window, &shapes(config.max_bead), |s, t| scorer.score(s, t));
     let beads = revise_path(m, path, &scorer, config)
         .into_iter()
-        .map(|(span, moved_score)| Bead {
-            score: moved_score.unwrap_or_else(|| scorer.report(span.src.clone(), span.tgt.clone())),
+        .map(|span| Bead {
+            score: scorer.report(span.src.clone(), span.tgt.clone()),
             src: span.src,
             tgt: span.tgt,
         })
@@ -696,8 +696,8 @@ fn align_with(
 
 /// The path after [`revise`]'s second look: glued sentences split off
 /// ([`revise::split_glued`], with a translation only), then moved passages paired out of
-/// order ([`revise::pair_moved`]); each moved pair with its score.
-fn revise_path(m: usize, path: Vec<Span>, scorer: &Scorer, config: &AlignConfig) -> Vec<(Span, Option<f64>)> {
+/// order ([`revise::pair_moved`]).
+fn revise_path(m: usize, path: Vec<Span>, scorer: &Scorer, config: &AlignConfig) -> Vec<Span> {
     let lexical = |s: Range<usize>, t: Range<usize>| scorer.lexical.as_ref().map_or(0.0, |l| l.cosine(s, t));
     let embedding =
         |s: Range<usize>, t: Range<usize>| scorer.embedding.as_ref().map_or(0.0, |e| e.cosine(s, t));
@@ -709,7 +709,7 @@ fn revise_path(m: usize, path: Vec<Span>, scorer: &Scorer, config: &AlignConfig)
         sims.push(&embedding);
     }
     let Some(scaled) = revise::Scaled::new(&path, m, &sims) else {
-        return path.into_iter().map(|span| (span, None)).collect();
+        return path;
     };
     let path = match (config.split_threshold, &scorer.lexical) {
         (Some(threshold), Some(lex)) if !lex.overlaps.is_empty() => {
@@ -732,21 +732,10 @@ fn revise_path(m: usize, path: Vec<Span>, scorer: &Scorer, config: &AlignConfig)
         }
         _ => path,
     };
-    let (Some(glued), Some(threshold)) = (config.glued_threshold, config.moved_threshold) else {
-        return path.into_iter().map(|span| (span, None)).collect();
-    };
-    // Moved pairs are reported on the scale of the other beads ([`Scorer::report`]).
-    let report = |s: Range<usize>, t: Range<usize>| match &scorer.lexical {
-        Some(_) => lexical(s, t),
-        None => embedding(s, t),
-    };
-    revise::pair_moved(path, &scaled, glued, threshold)
-        .into_iter()
-        .map(|(span, paired)| {
-            let score = paired.map(|_| report(span.src.clone(), span.tgt.clone()));
-            (span, score)
-        })
-        .collect()
+    match (config.glued_threshold, config.moved_threshold) {
+        (Some(glued), Some(threshold)) => revise::pair_moved(path, &scaled, glued, threshold),
+        _ => path,
+    }
 }
 
 /// A quarter of the median of `lens` (0 when empty).

@@ -193,13 +193,8 @@ fn ends(r: &Range<usize>) -> Vec<usize> {
 }
 
 /// Pairs of candidates that are each other's best match among the candidates and reach
-/// `threshold`, with their similarity.
-fn mutual_best(
-    src: &[Candidate],
-    tgt: &[Candidate],
-    scaled: &Scaled,
-    threshold: f64,
-) -> Vec<(usize, usize, f64)> {
+/// `threshold`.
+fn mutual_best(src: &[Candidate], tgt: &[Candidate], scaled: &Scaled, threshold: f64) -> Vec<(usize, usize)> {
     let table: Vec<Vec<f64>> = src
         .iter()
         .map(|a| {
@@ -211,8 +206,7 @@ fn mutual_best(
     (0..src.len())
         .filter_map(|i| {
             let j = argmax(table[i].iter().copied())?;
-            let v = table[i][j];
-            (argmax(table.iter().map(|row| row[j])) == Some(i) && v >= threshold).then_some((i, j, v))
+            (argmax(table.iter().map(|row| row[j])) == Some(i) && table[i][j] >= threshold).then_some((i, j))
         })
         .collect()
 }
@@ -232,13 +226,8 @@ fn argmax(values: impl Iterator<Item = f64>) -> Option<usize> {
 /// below `glued`, are paired one to one when they are each other's best match among
 /// them and reach `threshold` (both on the `scaled` scale). A glued sentence so paired
 /// leaves its bead. Each pair takes the place of its source sentence, so beads stay in
-/// source order (targets cross), and comes with its similarity.
-pub fn pair_moved(
-    mut path: Vec<Span>,
-    scaled: &Scaled,
-    glued: f64,
-    threshold: f64,
-) -> Vec<(Span, Option<f64>)> {
+/// source order (targets cross).
+pub fn pair_moved(mut path: Vec<Span>, scaled: &Scaled, glued: f64, threshold: f64) -> Vec<Span> {
     let pairs = loop {
         let (src, tgt) = candidates(&path, scaled, glued);
         // A glued sentence leaves its bead only for an unaligned partner across an
@@ -265,7 +254,7 @@ pub fn pair_moved(
         };
         let pairs: Vec<_> = mutual_best(&src, &tgt, scaled, threshold)
             .into_iter()
-            .filter(|&(i, j, _)| {
+            .filter(|&(i, j)| {
                 let (a, b) = (&src[i], &tgt[j]);
                 match (a.glued_to, b.glued_to) {
                     (None, None) => true,
@@ -276,7 +265,7 @@ pub fn pair_moved(
             .collect();
         let unglue: Vec<(Candidate, bool)> = pairs
             .iter()
-            .flat_map(|&(i, j, _)| [(src[i], true), (tgt[j], false)])
+            .flat_map(|&(i, j)| [(src[i], true), (tgt[j], false)])
             .filter(|(c, _)| c.glued_to.is_some())
             .collect();
         let beads = path.len();
@@ -289,46 +278,27 @@ pub fn pair_moved(
         // Only pairs of unaligned sentences are left (or glued ones that cannot leave).
         break pairs
             .into_iter()
-            .filter(|&(i, j, _)| src[i].glued_to.is_none() && tgt[j].glued_to.is_none())
-            .map(|(i, j, v)| (src[i].sentence, tgt[j].sentence, v))
+            .filter(|&(i, j)| src[i].glued_to.is_none() && tgt[j].glued_to.is_none())
+            .map(|(i, j)| (src[i].sentence, tgt[j].sentence))
             .collect::<Vec<_>>();
     };
-    let paired_src = |s: usize| pairs.iter().find(|p| p.0 == s);
+    let partner = |s: usize| pairs.iter().find(|p| p.0 == s).map(|p| p.1);
     let paired_tgt = |t: usize| pairs.iter().any(|p| p.1 == t);
     let mut out = Vec::with_capacity(path.len());
     for span in path {
         if span.tgt.is_empty() {
             for s in span.src {
-                out.push(match paired_src(s) {
-                    Some(&(s, t, v)) => (
-                        Span {
-                            src: s..s + 1,
-                            tgt: t..t + 1,
-                        },
-                        Some(v),
-                    ),
-                    None => (
-                        Span {
-                            src: s..s + 1,
-                            tgt: span.tgt.clone(),
-                        },
-                        None,
-                    ),
-                });
+                let tgt = partner(s).map_or(span.tgt.clone(), |t| t..t + 1);
+                out.push(Span { src: s..s + 1, tgt });
             }
         } else if span.src.is_empty() {
             let src = span.src.clone();
-            out.extend(span.tgt.filter(|&t| !paired_tgt(t)).map(|t| {
-                (
-                    Span {
-                        src: src.clone(),
-                        tgt: t..t + 1,
-                    },
-                    None,
-                )
+            out.extend(span.tgt.filter(|&t| !paired_tgt(t)).map(|t| Span {
+                src: src.clone(),
+                tgt: t..t + 1,
             }));
         } else {
-            out.push((span, None));
+            out.push(span);
         }
     }
     out
@@ -416,7 +386,7 @@ mod tests {
         let scaled = Scaled::new(&path, m, &[&sim]).unwrap();
         pair_moved(path, &scaled, 0.3, 0.5)
             .into_iter()
-            .map(|(b, _)| (b.src, b.tgt))
+            .map(|b| (b.src, b.tgt))
             .collect()
     }
 

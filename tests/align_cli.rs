@@ -127,18 +127,23 @@ fn filters_drop_low_scores_and_duplicates() {
         "en",
         "It rains today.\nIt rains today.\nThe weather is bad in winter.\n",
     );
-    let out = run(&[
-        &zh,
-        &en,
-        "--lines",
-        "--src-trans",
-        &mt,
-        "--dedup",
-        "--min-score",
-        "0.3",
-    ]);
+    let args = [zh.as_str(), &en, "--lines", "--src-trans", &mt, "--dedup"];
+    let deduped = run(&args);
+    assert!(deduped.status.success(), "{}", stderr(&deduped));
+    let scores: Vec<f64> = stdout(&deduped)
+        .lines()
+        .map(|l| l.rsplit('\t').next().unwrap().parse().unwrap())
+        .collect();
+    // The duplicate pair is written once; the unrelated pair scores below the right one.
+    assert_eq!(scores.len(), 2, "{}", stdout(&deduped));
+    assert!(scores[1] < scores[0], "{scores:?}");
+    let threshold = format!("{}", (scores[0] + scores[1]) / 2.0);
+    let out = run(&[&args[..], &["--min-score", &threshold]].concat());
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out).lines().collect::<Vec<_>>(),
+        [stdout(&deduped).lines().next().unwrap()]
+    );
 }
 
 #[test]

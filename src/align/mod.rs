@@ -18,6 +18,7 @@
 //! with and pairs moved passages out of order, as edited news needs.
 
 pub mod anchors;
+pub mod calibration;
 pub mod document;
 pub mod embedding;
 pub mod filter;
@@ -32,6 +33,7 @@ pub mod window;
 use crate::model::embed::SentenceEmbedder;
 use crate::text::Lang;
 use anchors::Anchors;
+use calibration::{Evidence, Signals};
 use embedding::{EmbeddingError, EmbeddingTerm};
 use length::{char_len, LengthModel};
 use lexical::{Features, Lexical, Overlap};
@@ -241,9 +243,8 @@ pub struct Bead {
     pub src: Range<usize>,
     /// Target sentence indices (empty for a source sentence with no counterpart).
     pub tgt: Range<usize>,
-    /// How well the sides match: the lexical cosine when a translation is known,
-    /// otherwise the embedding cosine with embeddings, otherwise the length-model
-    /// probability; 0 for unaligned sentences.
+    /// The estimated probability that the bead is right, on one scale whatever the
+    /// signals ([`calibration`]); 0 for unaligned sentences.
     pub score: f64,
 }
 
@@ -253,6 +254,11 @@ pub struct Alignment {
     /// Beads covering every sentence of both sides, in source order; the target order
     /// crosses where a moved passage was paired ([`revise`]).
     pub beads: Vec<Bead>,
+    /// What was known about each bead, in the order of `beads` (`None` for unaligned
+    /// sentences): the input of its score ([`calibration`]).
+    pub evidence: Vec<Option<Evidence>>,
+    /// The signals the document pair was aligned with.
+    pub signals: Signals,
     /// Number of first-pass anchors the second pass was built around.
     pub anchors: usize,
     /// Grid cells the second pass searched (a measure of its time and memory).
@@ -552,18 +558,35 @@ impl Scorer<'_> {
         }
     }
 
-    /// The score reported with a bead.
-    fn report(&self, src: Range<usize>, tgt: Range<usize>) -> f64 {
+    /// What is known about a bead that pairs sentences (`None` for an unaligned one),
+    /// the input of its calibrated score.
+    fn evidence(
+        &self,
+        src: Range<usize>,
+        tgt: Range<usize>,
+        scaled: Option<&revise::Scaled>,
+    ) -> Option<Evidence> {
         if src.is_empty() || tgt.is_empty() {
-            return 0.0;
+            return None;
         }
-        match (&self.lexical, &self.embedding) {
-            (Some(lex), _) => lex.cosine(src, tgt),
-            (None, Some(e)) => e.cosine(src, tgt),
-            (None, None) => self
-                .length
-                .prob(self.src_lens[src].iter().sum(), self.tgt_lens[tgt].iter().sum()),
-        }
+        let (ls, lt) = (
+            self.src_lens[src.clone()].iter().sum(),
+            self.tgt_lens[tgt.clone()].iter().sum(),
+        );
+        Some(Evidence {
+            length: self.length.log_prob(ls, lt),
+            anchors: f64::from(self.anchors.agreement(src.clone(), tgt.clone())),
+            lexical: self
+                .lexical
+                .as_ref()
+                .map_or(0.0, |l| l.cosine(src.clone(), tgt.clone())),
+            embedding: self
+                .embedding
+                .as_ref()
+                .map_or(0.0, |e| e.cosine(src.clone(), tgt.clone())),
+            scaled: scaled.map_or(0.0, |s| s.get(src.clone(), tgt.clone()).clamp(-1.0, 2.0)),
+            extra_sentences: (src.len() + tgt.len()).saturating_sub(2),
+        })
     }
 }
 
@@ -679,25 +702,6 @@ fn align_with(
         tgt_lens,
     };
     let path = best_path(&window, &shapes(config.max_bead), |s, t| scorer.score(s, t));
-    let beads = revise_path(m, path, &scorer, config)
-        .into_iter()
-        .map(|span| Bead {
-            score: scorer.report(span.src.clone(), span.tgt.clone()),
-            src: span.src,
-            tgt: span.tgt,
-        })
-        .collect();
-    Ok(Alignment {
-        beads,
-        anchors: anchor_count,
-        cells: window.cells(),
-    })
-}
-
-/// The path after [`revise`]'s second look: glued sentences split off
-/// ([`revise::split_glued`], with a translation only), then moved passages paired out of
-/// order ([`revise::pair_moved`]).
-fn revise_path(m: usize, path: Vec<Span>, scorer: &Scorer, config: &AlignConfig) -> Vec<Span> {
     let lexical = |s: Range<usize>, t: Range<usize>| scorer.lexical.as_ref().map_or(0.0, |l| l.cosine(s, t));
     let embedding =
         |s: Range<usize>, t: Range<usize>| scorer.embedding.as_ref().map_or(0.0, |e| e.cosine(s, t));
@@ -708,9 +712,37 @@ fn revise_path(m: usize, path: Vec<Span>, scorer: &Scorer, config: &AlignConfig)
     if scorer.embedding.is_some() {
         sims.push(&embedding);
     }
-    let Some(scaled) = revise::Scaled::new(&path, m, &sims) else {
-        return path;
+    let scaled = revise::Scaled::new(&path, m, &sims);
+    let path = match &scaled {
+        Some(scaled) => revise_path(path, &scorer, scaled, config),
+        None => path,
     };
+    let signals = Signals::of(scorer.lexical.is_some(), scorer.embedding.is_some());
+    let (beads, evidence) = path
+        .into_iter()
+        .map(|span| {
+            let evidence = scorer.evidence(span.src.clone(), span.tgt.clone(), scaled.as_ref());
+            let bead = Bead {
+                score: evidence.map_or(0.0, |e| e.probability(signals)),
+                src: span.src,
+                tgt: span.tgt,
+            };
+            (bead, evidence)
+        })
+        .unzip();
+    Ok(Alignment {
+        beads,
+        evidence,
+        signals,
+        anchors: anchor_count,
+        cells: window.cells(),
+    })
+}
+
+/// The path after [`revise`]'s second look: glued sentences split off
+/// ([`revise::split_glued`], with a translation only), then moved passages paired out of
+/// order ([`revise::pair_moved`]).
+fn revise_path(path: Vec<Span>, scorer: &Scorer, scaled: &revise::Scaled, config: &AlignConfig) -> Vec<Span> {
     let path = match (config.split_threshold, &scorer.lexical) {
         (Some(threshold), Some(lex)) if !lex.overlaps.is_empty() => {
             // Too short a sentence shares little with anything ("And yours?"): without
@@ -728,12 +760,12 @@ fn revise_path(m: usize, path: Vec<Span>, scorer: &Scorer, config: &AlignConfig)
                     lex.coverage(s, t, of_src)
                 }
             };
-            revise::split_glued(path, &scaled, &coverage, threshold, SPLIT_COVERAGE)
+            revise::split_glued(path, scaled, &coverage, threshold, SPLIT_COVERAGE)
         }
         _ => path,
     };
     match (config.glued_threshold, config.moved_threshold) {
-        (Some(glued), Some(threshold)) => revise::pair_moved(path, &scaled, glued, threshold),
+        (Some(glued), Some(threshold)) => revise::pair_moved(path, scaled, glued, threshold),
         _ => path,
     }
 }

@@ -2,6 +2,7 @@
 //! parallel corpus or a Vecalign-style ladder. The work is [`crate::align::document`]'s;
 //! this file parses the flags and writes the output.
 
+use crate::align::calibration::FEATURE_NAMES;
 use crate::align::document::{
     align_documents, folder_pairs, read_pair, stem_of, AlignedDocument, EngineLoader, ReadOptions,
 };
@@ -10,6 +11,7 @@ use crate::align::ladder::to_ladder;
 use crate::align::overrides::{SearchSettings, WeightOverrides};
 use crate::cli::flags::{ComputeArgs, EmbedArgs, EngineArgs, DEFAULT_EMBED_MODEL};
 use crate::corpus::{write_corpus, Format};
+use crate::eval::align_score;
 use crate::model::embed::{load_embedder, CachedEmbedder, SentenceEmbedder};
 use crate::model::load_engine;
 use crate::text::Lang;
@@ -104,6 +106,11 @@ pub struct Args {
     /// Filters of the corpus output.
     #[command(flatten)]
     pub filters: Filters,
+    /// Also write what the aligner knew about every bead that pairs sentences to FILE
+    /// (TSV: document, bead as `[0,1]:[0]`, signals, the score's features, score), for
+    /// fitting the scores to your own gold with `scripts/align/calibrate.py`.
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Option<PathBuf>,
 }
 
 /// Runs `bitext align`.
@@ -169,6 +176,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     write_output(&args, &done)?;
+    if let Some(path) = &args.evidence {
+        crate::fsio::write_atomic(path, evidence_table(&done).as_bytes())
+            .with_context(|| path.display().to_string())?;
+    }
     Ok(super::exit_code(failed))
 }
 
@@ -219,6 +230,27 @@ fn write_output(args: &Args, done: &[AlignedDocument]) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The `--evidence` table: a header, then one line per bead that pairs sentences.
+fn evidence_table(done: &[AlignedDocument]) -> String {
+    let mut out = format!("doc\tbead\tsignals\t{}\tscore\n", FEATURE_NAMES.join("\t"));
+    for a in done {
+        let alignment = &a.alignment;
+        for (bead, evidence) in alignment.beads.iter().zip(&alignment.evidence) {
+            let Some(evidence) = evidence else { continue };
+            let features: Vec<String> = evidence.features().iter().map(|x| format!("{x:.6}")).collect();
+            out += &format!(
+                "{}\t{}\t{}\t{}\t{:.6}\n",
+                a.pair.doc,
+                align_score::Bead::from(bead),
+                alignment.signals.name(),
+                features.join("\t"),
+                bead.score
+            );
+        }
+    }
+    out
 }
 
 fn write_ladders(args: &Args, done: &[AlignedDocument]) -> anyhow::Result<()> {

@@ -198,7 +198,9 @@ fn stutters_and_lost_numbers_are_defects() {
 }
 
 /// The number and stutter checks on human translations: the first 500 WMT21 lines of
-/// each direction, reference against source, trip them in 4 (en→zh) and 4 (zh→en) lines.
+/// each direction, reference against source, trip them in 5 (en→zh) and 4 (zh→en) lines.
+/// The invented-number check adds one of the five: a reference that names the bribe
+/// ("100 卢比") its source leaves out.
 #[test]
 fn human_translations_rarely_trip_the_number_and_stutter_checks() {
     let Some(root) = common::shared_data("wmt21") else {
@@ -214,7 +216,12 @@ fn human_translations_rarely_trip_the_number_and_stutter_checks() {
             .take(500)
             .enumerate()
             .filter_map(|(i, (s, r))| defect(r, s, lang).map(|d| (i + 1, d)))
-            .filter(|(_, d)| matches!(d, Defect::MissingNumber | Defect::Stutter))
+            .filter(|(_, d)| {
+                matches!(
+                    d,
+                    Defect::MissingNumber | Defect::InventedNumber | Defect::Stutter
+                )
+            })
             .collect();
         eprintln!("{pair}: {} of 500 references tripped: {tripped:?}", tripped.len());
         assert!(tripped.len() <= 6, "{pair}: {tripped:?}");

@@ -142,6 +142,122 @@ pub fn missing_numbers(source: &str, translation: &str, from: Lang) -> Vec<Strin
         .collect()
 }
 
+/// English number words and their values, for numbers a source spells out
+/// (`Thirty-one people` is `31人`).
+const NUMBER_WORDS: &[(&str, u64)] = &[
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+    ("hundred", 100),
+    ("thousand", 1000),
+    ("dozen", 12),
+];
+
+/// English month names (and their abbreviations), January first.
+const MONTHS: [&[&str]; 12] = [
+    &["january", "jan"],
+    &["february", "feb"],
+    &["march", "mar"],
+    &["april", "apr"],
+    &["may"],
+    &["june", "jun"],
+    &["july", "jul"],
+    &["august", "aug"],
+    &["september", "sep", "sept"],
+    &["october", "oct"],
+    &["november", "nov"],
+    &["december", "dec"],
+];
+
+/// The significant digits of every number an English `source` writes, in digits or in
+/// words (`Thirty-one` gives 31 and also 30 and 1, `two hundred` 2, 100 and 200).
+fn source_numbers(source: &str) -> Vec<String> {
+    let mut found: Vec<String> = numbers(source).map(|n| significant_digits(&n)).collect();
+    let word_value = |w: &str| NUMBER_WORDS.iter().find(|(name, _)| *name == w).map(|&(_, v)| v);
+    let words: Vec<String> = source
+        .split(|c: char| !c.is_ascii_alphabetic() && c != '-')
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let mut previous: Option<u64> = None;
+    for word in &words {
+        let parts: Vec<Option<u64>> = word.split('-').map(word_value).collect();
+        let value = match parts.as_slice() {
+            [Some(tens), Some(unit)] => Some(tens + unit),
+            [Some(v)] => Some(*v),
+            _ => None,
+        };
+        if let Some(v) = value {
+            found.push(v.to_string());
+            if let (Some(p), 100 | 1000) = (previous, v) {
+                found.push((p * v).to_string());
+            }
+        }
+        previous = value;
+    }
+    for f in &mut found {
+        *f = f.trim_matches('0').to_string();
+    }
+    found
+}
+
+/// The numbers a Chinese `translation` writes that its English `source` does not, in
+/// order: quantities of two or more digits (as [`forms`] reads them), months whose name
+/// or number the source lacks, and days whose number it lacks. A small model invents
+/// dates (`6月16日，中国政府宣布` for "Ministers announced on Saturday"). A number the
+/// source spells out (`Thirty-one`) is written; an hour past noon may stand for the
+/// source's 12-hour clock (`22点` for "10 pm").
+pub fn invented_numbers(source: &str, translation: &str) -> Vec<String> {
+    let written = source_numbers(source);
+    let lower = source.to_ascii_lowercase();
+    let source_words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphabetic()).collect();
+    numbers(translation)
+        .filter(|n| {
+            let digits = significant_digits(n);
+            let has = |d: &str| written.iter().any(|w| w == d);
+            let unit = translation[n.end..].trim_start().chars().next();
+            match unit {
+                Some('月') => {
+                    let month = n.normalized().parse::<usize>().ok();
+                    let named = month
+                        .and_then(|m| MONTHS.get(m.wrapping_sub(1)))
+                        .is_some_and(|names| names.iter().any(|name| source_words.contains(name)));
+                    !named && !has(&digits)
+                }
+                Some('日' | '号') => !has(&digits),
+                _ => {
+                    let forms = forms(translation, n, Lang::Zh);
+                    !forms.is_empty() && !forms.iter().any(|f| has(f))
+                }
+            }
+        })
+        .map(|n| n.text.to_string())
+        .collect()
+}
+
 /// The first run of one to four words said three times in a row in `text` (`票票票`,
 /// `the the the`, `发展中国发展中国发展中国`), ignoring spaces, digits and punctuation
 /// between them and case, as written the first time. A word is a Han character or a
@@ -273,6 +389,39 @@ mod tests {
             missing_numbers("耗资100亿元。", "It costs 100 billion yuan.", Lang::Zh),
             ["100"]
         );
+    }
+
+    #[test]
+    fn numbers_months_and_days_the_source_lacks_are_invented() {
+        // Real Coder-1.5B answers (WMT21 en→zh lines 3 and 54).
+        assert_eq!(
+            invented_numbers(
+                "Ministers announced on Saturday that holidaymakers would be forced to self-isolate for 14 days.",
+                "6月16日，中国政府宣布，游客将被强制隔离14天。"
+            ),
+            ["6", "16"]
+        );
+        assert_eq!(
+            invented_numbers(
+                "July 25 (UPI) -- 212 people in 23 states.",
+                "2021年7月25日，23个州的212人。"
+            ),
+            ["2021"]
+        );
+        for (source, translation) in [
+            ("On July 24, 56-year-old Ali left.", "7月24日，56岁的Ali离开了。"),
+            ("Thirty-one people were hospitalized.", "31人住院。"),
+            ("two hundred homes", "200户"),
+            ("It ends at 10 pm on Sept. 3.", "9月3日22点结束。"),
+            ("Cases neared 1.4 million.", "病例接近140万。"),
+            ("the COVID-19 outbreak in Wuhan", "武汉的COVID-19疫情"),
+            ("over the next three years", "未来3年"),
+        ] {
+            assert!(
+                invented_numbers(source, translation).is_empty(),
+                "{source} → {translation}"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::latin::KeptWords;
 use crate::text::detect::{is_han, lowercase_latin_words};
-use crate::text::fidelity::{missing_numbers, stutter};
+use crate::text::fidelity::{invented_numbers, missing_numbers, stutter};
 use crate::text::Lang;
 
 /// The chat prompt around one sentence, split where the sentence goes so that the
@@ -28,6 +28,33 @@ const ASSISTANT: &str = "<|im_end|>\n<|im_start|>assistant\n";
 /// wording.
 const ZH_ANSWER_OPENING: &str = "译文：";
 
+/// Worked examples the model reads before each English sentence, as earlier turns of the
+/// chat: written for bitext, not taken from any test set. They show a name kept, a
+/// weekday kept a weekday (no invented date), an amount at its scale and quotes kept. On
+/// WMT21 en→zh lines 1–150 they raised Coder-1.5B's chrF from 22.0 to 22.8 (docs/quality.md).
+const EN_EXAMPLES: &[(&str, &str)] = &[
+    (
+        "Health Minister Sarah Collins said on Tuesday that the government would spend £2.5 billion on new hospitals over the next three years.",
+        "卫生大臣Sarah Collins周二表示，政府将在未来三年投入25亿英镑新建医院。",
+    ),
+    (
+        "\"We cannot wait any longer,\" she told reporters in London, adding that waiting lists had grown by 12% since March.",
+        "“我们不能再等了，”她在伦敦对记者说，并补充称，自3月以来候诊人数增加了12%。",
+    ),
+];
+
+/// The same for Chinese sentences into English.
+const ZH_EXAMPLES: &[(&str, &str)] = &[
+    (
+        "国家统计局周一公布的数据显示，前三季度全国居民人均可支配收入为2.6万元，同比增长5.9%。",
+        "Data released by the National Bureau of Statistics on Monday showed that per capita disposable income was 26,000 yuan in the first three quarters, up 5.9% year on year.",
+    ),
+    (
+        "“这是我们第一次在海外举办展览，”博物馆馆长张伟说。",
+        "\"This is the first time we have held an exhibition overseas,\" said Zhang Wei, the museum's director.",
+    ),
+];
+
 impl Prompt {
     /// The prompt for translating from `from` into `to`. `strict` is the wording of the
     /// retry after an answer that was not a translation.
@@ -46,8 +73,22 @@ impl Prompt {
         } else {
             String::new()
         };
+        let opening = if to == Lang::Zh && !strict {
+            ZH_ANSWER_OPENING
+        } else {
+            ""
+        };
+        // Worked examples as earlier chat turns, in the shared prefix: computed once.
+        let examples: String = examples(from)
+            .iter()
+            .map(|(source, translation)| {
+                format!(
+                    "<|im_start|>user\n{instruction}{strict_line}\n\n{source}{ASSISTANT}{opening}{translation}<|im_end|>\n"
+                )
+            })
+            .collect();
         Prompt {
-            prefix: format!("{SYSTEM}<|im_end|>\n<|im_start|>user\n{instruction}{strict_line}\n\n"),
+            prefix: format!("{SYSTEM}<|im_end|>\n{examples}<|im_start|>user\n{instruction}{strict_line}\n\n"),
             suffix: match (to, strict) {
                 (Lang::Zh, false) => format!("{ASSISTANT}{ZH_ANSWER_OPENING}"),
                 _ => ASSISTANT.to_string(),
@@ -91,6 +132,13 @@ pub fn context_block(context: &[String]) -> String {
         " The text to translate comes from a news article; the article's sentences just before it are: {}",
         context.join(" ")
     )
+}
+
+fn examples(from: Lang) -> &'static [(&'static str, &'static str)] {
+    match from {
+        Lang::En => EN_EXAMPLES,
+        Lang::Zh => ZH_EXAMPLES,
+    }
 }
 
 /// How the prompt names a language ("Simplified Chinese" so that zh output is not Traditional).
@@ -196,6 +244,9 @@ pub enum Defect {
     /// The answer does not write a number of the source
     /// ([`crate::text::fidelity::missing_numbers`]).
     MissingNumber,
+    /// A Chinese answer writes a number, month or day its English source does not
+    /// ([`crate::text::fidelity::invented_numbers`]).
+    InventedNumber,
     /// A Chinese answer with a lowercase English word left in it that the source does
     /// not allow to be kept (a name or unit would be).
     LeftoverLatin,
@@ -219,7 +270,7 @@ pub enum Defect {
 /// against three per Han character), not a copy of the source, for English without any
 /// Han character, for Chinese without a lowercase English word of three or more
 /// letters that the source does not allow to be kept ([`KeptWords`]), without a stutter
-/// and with every number of the source.
+/// with every number of the source and, into Chinese, no number the source lacks.
 pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     if answer.trim().is_empty() {
         return Some(Defect::Empty);
@@ -264,6 +315,9 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
         .or_else(|| {
             (!missing_numbers(source, answer, to.other()).is_empty()).then_some(Defect::MissingNumber)
         })
+        .or_else(|| {
+            (to == Lang::Zh && !invented_numbers(source, answer).is_empty()).then_some(Defect::InventedNumber)
+        })
 }
 
 /// How many Han characters a Latin word left in a Chinese answer stands for (a Chinese
@@ -292,19 +346,28 @@ mod tests {
         let prompt = Prompt::new(Lang::En, Lang::Zh, false);
         let context = vec!["Xia Haihong heads the bureau.".to_string(), "  ".to_string()];
         let text = prompt.render_in_context(&context, "She said prices rose.");
+        let (head, rest) = prompt.split_for_context();
         assert_eq!(
             text,
-            "<|im_start|>system\nYou are a professional news translator. The text to translate comes \
-             from a news article; the article's sentences just before it are: Xia Haihong heads the \
-             bureau.<|im_end|>\n<|im_start|>user\nTranslate the following English text into \
-             Simplified Chinese. Reply with the translation only.\n\n\
-             She said prices rose.<|im_end|>\n<|im_start|>assistant\n译文："
+            format!(
+                "<|im_start|>system\nYou are a professional news translator. The text to translate \
+                 comes from a news article; the article's sentences just before it are: Xia Haihong \
+                 heads the bureau.{rest}She said prices rose.<|im_end|>\n<|im_start|>assistant\n译文："
+            )
         );
+        // The worked examples follow the system turn; the sentence's own user turn comes last.
+        assert!(rest.starts_with("<|im_end|>\n<|im_start|>user\n"), "{rest:?}");
+        assert!(
+            rest.contains(&format!("译文：{}<|im_end|>", EN_EXAMPLES[1].1)),
+            "{rest:?}"
+        );
+        assert!(rest.ends_with(
+            "<|im_start|>user\nTranslate the following English text into Simplified Chinese. \
+             Reply with the translation only.\n\n"
+        ));
         // The head is the start of every prompt, so its cache serves them all.
-        let (head, rest) = prompt.split_for_context();
         assert!(text.starts_with(head));
         assert_eq!(format!("{head}{rest}"), prompt.prefix);
-        assert!(rest.starts_with("<|im_end|>"), "{rest:?}");
     }
 
     #[test]

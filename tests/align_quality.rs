@@ -6,7 +6,7 @@ mod common;
 
 use common::read_lines;
 
-use bitext::align::{align, align_embedded, AlignConfig, Side};
+use bitext::align::{align, align_embedded, AlignConfig, Alignment, Side};
 use bitext::eval::align_score::{parse_beads, score_documents, AlignScores, Bead};
 use bitext::model::embed::{CachedEmbedder, SentenceEmbedder};
 use bitext::text::{segment::split_sentences, Lang};
@@ -29,6 +29,13 @@ fn score_with(docs: &[Doc], config: &AlignConfig, embedder: Option<&dyn Sentence
 }
 
 fn aligned(docs: &[Doc], config: &AlignConfig, embedder: Option<&dyn SentenceEmbedder>) -> Vec<Vec<Bead>> {
+    alignments(docs, config, embedder)
+        .iter()
+        .map(|a| a.beads.iter().map(Bead::from).collect())
+        .collect()
+}
+
+fn alignments(docs: &[Doc], config: &AlignConfig, embedder: Option<&dyn SentenceEmbedder>) -> Vec<Alignment> {
     docs.iter()
         .map(|d| {
             let src = Side {
@@ -41,12 +48,11 @@ fn aligned(docs: &[Doc], config: &AlignConfig, embedder: Option<&dyn SentenceEmb
                 lang: Lang::En,
                 translation: None,
             };
-            let alignment = match embedder {
+            match embedder {
                 Some(e) => align_embedded(&src, &tgt, config, e),
                 None => align(&src, &tgt, config),
             }
-            .expect("aligns");
-            alignment.beads.iter().map(Bead::from).collect()
+            .expect("aligns")
         })
         .collect()
 }
@@ -282,15 +288,21 @@ fn gold_of_a_constructed_document_follows_merges_deletions_and_insertions() {
 /// deleted one.
 const SYNTHETIC_STRICT_F1: f64 = 0.965;
 
-#[test]
-fn synthetic_wmt21_news_documents_hold_their_strict_f1() {
-    let Some(root) = common::shared_data("wmt21") else {
-        return;
-    };
+/// The synthetic news documents built from WMT21 zh-en (seed 2021), or `None` without
+/// shared data.
+fn synthetic_news() -> Option<Vec<Doc>> {
+    let root = common::shared_data("wmt21")?;
     let zh = read_lines(&root.join("newstest2021.zh-en.src.zh"));
     let mt = read_lines(&root.join("newstest2021.zh-en.hyp.Online-B.en"));
     let refs = read_lines(&root.join("newstest2021.zh-en.ref.A.en"));
-    let docs = synthetic_wmt21(&zh, &mt, &refs, 2021);
+    Some(synthetic_wmt21(&zh, &mt, &refs, 2021))
+}
+
+#[test]
+fn synthetic_wmt21_news_documents_hold_their_strict_f1() {
+    let Some(docs) = synthetic_news() else {
+        return;
+    };
     assert!(docs.len() >= 30, "{} documents", docs.len());
     let s = score(&docs, &AlignConfig::default());
     eprintln!(
@@ -311,26 +323,11 @@ fn synthetic_wmt21_news_documents_hold_their_strict_f1() {
 /// right at least 90% of the time, and right pairs score higher than wrong ones.
 #[test]
 fn synthetic_wmt21_news_pair_scores_are_calibrated() {
-    let Some(root) = common::shared_data("wmt21") else {
+    let Some(docs) = synthetic_news() else {
         return;
     };
-    let zh = read_lines(&root.join("newstest2021.zh-en.src.zh"));
-    let mt = read_lines(&root.join("newstest2021.zh-en.hyp.Online-B.en"));
-    let refs = read_lines(&root.join("newstest2021.zh-en.ref.A.en"));
-    let docs = synthetic_wmt21(&zh, &mt, &refs, 2021);
     let mut scored: Vec<(f64, bool)> = Vec::new();
-    for doc in &docs {
-        let src = Side {
-            sentences: &doc.zh,
-            lang: Lang::Zh,
-            translation: doc.mt.as_deref(),
-        };
-        let tgt = Side {
-            sentences: &doc.en,
-            lang: Lang::En,
-            translation: None,
-        };
-        let alignment = align(&src, &tgt, &AlignConfig::default()).expect("aligns");
+    for (doc, alignment) in docs.iter().zip(alignments(&docs, &AlignConfig::default(), None)) {
         scored.extend(
             alignment
                 .beads

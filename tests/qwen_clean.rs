@@ -90,15 +90,15 @@ fn wrong_script_copies_and_empty_answers_are_defects() {
         None
     );
     // Real 0.5B answers: Chinese that keeps two club names in Latin letters (16 Han
-    // characters, 18 Latin letters) is a translation; English around two Chinese words
-    // is not.
+    // characters, 18 Latin letters) is in the right script (what it gets wrong is the
+    // "99分" it made up); English around two Chinese words is not.
     assert_eq!(
         defect(
             "Liverpool在赛季结束时以3-1战胜 Newcastle并以99分排名第二。",
             "Liverpool ended its title-winning season with a 3-1 win at Newcastle.",
             Lang::Zh
         ),
-        None
+        Some(Defect::InventedNumber)
     );
     assert_eq!(
         defect(

@@ -162,7 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     if t.flagged > 0 {
         tracing::warn!(
-            "{} translations failed the engine's checks (wrong language, copy of the source, cut off, a number lost, a stutter); \
+            "{} translations failed the engine's checks (wrong language, copy of the source, cut off, a number lost or made up, a stutter); \
              they are kept with score 0: drop them with `bitext convert --min-score 0.5` or the corpus filters",
             t.flagged
         );

@@ -86,6 +86,32 @@ fn the_sample_article_comes_out_without_english_words() {
     assert!(out.iter().all(|t| han(t) > 0), "{out:#?}");
 }
 
+/// Names the model hardly knows come out in Latin letters, whole, not as a wrong
+/// transliteration (Coder-1.5B wrote "迪米特里·拉巴特" for Dominic Raab before the name
+/// bonus), and a long name opening the answer does not make it look English.
+#[test]
+fn unfamiliar_names_are_copied_whole() {
+    let Some(gguf) = qwen_gguf() else { return };
+    let mut opts = EngineOptions::new(EngineKind::Qwen, Lang::En, Lang::Zh);
+    opts.model_file = Some(gguf);
+    let mut engine = load_engine(&opts).expect("the GGUF loads");
+    let sources = [
+        "Foreign Secretary Dominic Raab said the decision was taken on Saturday.",
+        "Bipasha Mukherjee, 52, of Kirkland, Wash., said she has been protesting on the streets since May.",
+    ]
+    .map(String::from);
+    let out = engine.translate_checked(&sources).expect("translation runs");
+    for ((source, (text, verdict)), name) in sources
+        .iter()
+        .zip(&out)
+        .zip(["Dominic Raab", "Bipasha Mukherjee"])
+    {
+        eprintln!("{source}\n  -> {text} ({verdict:?})");
+        assert!(text.contains(name), "{name} not copied: {text}");
+        assert!(han(text) > 8 && !is_code_mixed(text), "not Chinese: {text}");
+    }
+}
+
 #[test]
 fn english_news_becomes_chinese_with_its_numbers() {
     let Some((sources, out)) = translate_fixture(Lang::En, Lang::Zh, "qwen/news.en") else {

@@ -7,6 +7,10 @@
 //! be kept, and a run may only end once it is a whole such word. A run of digits alone is
 //! never restricted, nor is anything that is not an ASCII letter or digit (Han,
 //! punctuation, spaces).
+//!
+//! Names the model knows little it transliterates wrongly ("迪米特里·拉巴特" for Dominic
+//! Raab), where news translations keep them in Latin: the tokens that would start such
+//! a name get a bonus ([`copied_names`], [`NameTokens`]).
 
 use std::collections::HashSet;
 
@@ -139,6 +143,9 @@ const SENTENCE_OPENERS: &[&str] = &[
     "Your",
 ];
 
+/// Titles before a name that a translation into Chinese translates (女士, 博士).
+const HONORIFICS: &[&str] = &["Dr", "Lady", "Lord", "Miss", "Mr", "Mrs", "Ms", "Sir"];
+
 /// The longest lowercase word kept when it directly follows a number in the source: a
 /// unit ("5km", "10 kg", "3 mph"), not an English word ("6.61 billion").
 const MAX_UNIT_LEN: usize = 3;
@@ -232,6 +239,130 @@ fn keeps(word: &str, sentence_start: bool, after_number: bool) -> bool {
     after_number && word.len() <= MAX_UNIT_LEN
 }
 
+/// The runs of consecutive words of `source` that `kept` keeps and that are written like
+/// names ("Dominic Raab", "Xia Haihong"): a capital, then lowercase letters only.
+fn name_runs<'a>(source: &'a str, kept: &KeptWords) -> Vec<Vec<&'a str>> {
+    let mut runs: Vec<Vec<&str>> = Vec::new();
+    let mut open = false;
+    for token in source.split_whitespace() {
+        let word = token.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+        if is_name(word) && kept.keeps(word) {
+            if !open {
+                runs.push(Vec::new());
+            }
+            runs.last_mut().map(|run| run.push(word));
+            open = word.len() == token.len();
+        } else {
+            open = false;
+        }
+    }
+    runs
+}
+
+/// The names of `source` that an answer should rather copy than transliterate, by the
+/// vocabulary (`one_token` tells whether a text is a single token). In a run of
+/// capitalised words, a name is a stretch of words that are not common English words (no
+/// token spells them in lowercase, as " health" or " minister") with one that no single
+/// token spells (" Raab", " Haihong"), which the model has seen too little to write in
+/// Han. A name of one word that ends its run takes the common word before it as its
+/// first name ("Paras Raykar", "John Woolf"), unless that is an honorific ("Ms Hyslop"
+/// gives "Hyslop", with "Ms" translated).
+pub fn copied_names<'a>(
+    source: &'a str,
+    kept: &KeptWords,
+    one_token: impl Fn(&str) -> bool,
+) -> Vec<Vec<&'a str>> {
+    let mut names = Vec::new();
+    for run in name_runs(source, kept) {
+        let common: Vec<bool> = (run.iter())
+            .map(|word| one_token(&format!(" {}", word.to_lowercase())))
+            .collect();
+        let mut start = 0;
+        while start < run.len() {
+            let end = (start..run.len()).find(|&i| common[i]).unwrap_or(run.len());
+            if run[start..end].iter().any(|word| !one_token(&format!(" {word}"))) {
+                let surname = start > 0 && start + 1 == run.len();
+                let first_name = usize::from(surname && !HONORIFICS.contains(&run[start - 1]));
+                names.push(run[start - first_name..end].to_vec());
+            }
+            start = end + 1;
+        }
+    }
+    names
+}
+
+/// The tokens that start writing a name an answer into Chinese is pushed to copy.
+#[derive(Debug, Default)]
+pub struct NameTokens {
+    /// Those that start the first word of a name.
+    first: Vec<u32>,
+    /// Those that start a later word, with the space before it.
+    next: Vec<u32>,
+    /// The names' words.
+    words: Vec<String>,
+}
+
+impl NameTokens {
+    /// The tokens of a vocabulary (`token_texts`, by id) that start a word of `names`: two
+    /// letters or more of its beginning.
+    pub fn new(names: &[Vec<&str>], token_texts: &[String]) -> Self {
+        let mut tokens = NameTokens::default();
+        if names.is_empty() {
+            return tokens;
+        }
+        for (t, text) in token_texts.iter().enumerate() {
+            let (spaced, word) = match text.strip_prefix(' ') {
+                Some(word) => (true, word),
+                None => (false, text.as_str()),
+            };
+            if word.len() < 2 || !word.bytes().all(|b| b.is_ascii_alphabetic()) {
+                continue;
+            }
+            if names.iter().any(|name| name[0].starts_with(word)) {
+                tokens.first.push(t as u32);
+            }
+            if spaced
+                && names
+                    .iter()
+                    .any(|name| name[1..].iter().any(|w| w.starts_with(word)))
+            {
+                tokens.next.push(t as u32);
+            }
+        }
+        tokens.words = names
+            .iter()
+            .flat_map(|name| name.iter().map(|w| w.to_string()))
+            .collect();
+        tokens
+    }
+
+    /// True when the Latin run `run` an answer ends with is the start of a word of a name.
+    pub fn within(&self, run: &str) -> bool {
+        !run.is_empty() && self.words.iter().any(|w| w.starts_with(run))
+    }
+
+    /// The tokens pushed after an answer that ends in the Latin run `run`: a name's first
+    /// word outside a word, its next word after a copied word of a name, none inside a
+    /// word. A name whose first word the answer wrote in Han goes on in Han.
+    pub fn after(&self, run: &str) -> &[u32] {
+        if run.is_empty() {
+            &self.first
+        } else if self.words.iter().any(|w| w == run) {
+            &self.next
+        } else {
+            &[]
+        }
+    }
+}
+
+/// True for a word written like a name: a capital, then lowercase letters only.
+fn is_name(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && word.len() >= 2
+        && chars.all(|c| c.is_ascii_lowercase())
+}
+
 /// True for a whitespace-separated token that is a URL, a domain or an e-mail address.
 fn is_address(token: &str) -> bool {
     let token = token.trim_matches(|c: char| !c.is_ascii_alphanumeric());
@@ -316,6 +447,88 @@ mod tests {
         assert!(!kept.allows("GDP", "s"));
         // Digits glued to letters form a word that must be kept as a whole.
         assert!(!kept.allows("3", "x"));
+    }
+
+    #[test]
+    fn names_are_runs_of_capitalised_kept_words() {
+        let source = "Shadow Health Secretary Jonathan Ashworth told Sky, and Raab said: Paras Raykar left.";
+        let kept = KeptWords::from_source(source);
+        assert_eq!(
+            name_runs(source, &kept),
+            [
+                vec!["Shadow", "Health", "Secretary", "Jonathan", "Ashworth"],
+                vec!["Sky"],
+                vec!["Raab"],
+                vec!["Paras", "Raykar"],
+            ]
+        );
+    }
+
+    /// A vocabulary's single tokens, by text, for [`copied_names`].
+    fn vocabulary<'a>(texts: &'a [&'a str]) -> impl Fn(&str) -> bool + 'a {
+        move |text| texts.contains(&text)
+    }
+
+    #[test]
+    fn names_the_vocabulary_hardly_knows_are_copied_titles_and_known_names_are_not() {
+        let one_token = vocabulary(&[
+            " shadow",
+            " health",
+            " secretary",
+            " Jonathan",
+            " sky",
+            " Sky",
+            " paras",
+            " Paras",
+            " john",
+            " John",
+            " ms",
+            " Ms",
+            " Spain",
+            " Saturday",
+        ]);
+        let source = "Shadow Health Secretary Jonathan Ashworth told Sky that John Woolf and Raab \
+                      met Paras Raykar and Ms Hyslop in Spain on Saturday.";
+        let kept = KeptWords::from_source(source);
+        assert_eq!(
+            copied_names(source, &kept, one_token),
+            [
+                vec!["Jonathan", "Ashworth"],
+                vec!["John", "Woolf"],
+                vec!["Raab"],
+                vec!["Paras", "Raykar"],
+                vec!["Hyslop"],
+            ]
+        );
+    }
+
+    #[test]
+    fn name_tokens_start_names_and_continue_copied_ones() {
+        let texts: Vec<String> = [
+            " Jon",
+            "Jonathan",
+            " Ash",
+            "worth",
+            " Ashworth",
+            "J",
+            " the",
+            "拉",
+            "Ra",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        let tokens = NameTokens::new(&[vec!["Jonathan", "Ashworth"]], &texts);
+        // The first word starts a name, with or without its space; one letter is too little.
+        assert_eq!(tokens.after(""), [0, 1]);
+        // After a copied first word, its next word goes on, with its space.
+        assert_eq!(tokens.after("Jonathan"), [2, 4]);
+        // Inside a word, or after another word, nothing is pushed.
+        assert!(tokens.after("Jon").is_empty());
+        assert!(tokens.after("GDP").is_empty());
+        assert!(NameTokens::new(&[], &texts).after("").is_empty());
+        assert!(tokens.within("Ashw") && tokens.within("Jonathan"));
+        assert!(!tokens.within("") && !tokens.within("GDP") && !tokens.within("Ashworths"));
     }
 
     #[test]

@@ -247,10 +247,10 @@ fn name_runs<'a>(source: &'a str, kept: &KeptWords) -> Vec<Vec<&'a str>> {
     for token in source.split_whitespace() {
         let word = token.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
         if is_name(word) && kept.keeps(word) {
-            if !open {
-                runs.push(Vec::new());
+            match runs.last_mut() {
+                Some(run) if open => run.push(word),
+                _ => runs.push(vec![word]),
             }
-            runs.last_mut().map(|run| run.push(word));
             open = word.len() == token.len();
         } else {
             open = false;

@@ -375,7 +375,7 @@ impl QwenEngine {
                             token = self.best_allowed(&scores, kept, run)?;
                         }
                         if name_may_start {
-                            token = self.name_or(token, &scores, starts, kept, run);
+                            token = name_or(token, &scores, starts);
                         }
                     }
                     row.latin_run.push_str(&self.token_texts[token as usize]);
@@ -450,20 +450,6 @@ impl QwenEngine {
             .context("no token is allowed")
     }
 
-    /// `token`, or the best of `starts` that may follow `run` where its score with
-    /// [`NAME_BONUS`] added beats `token`'s.
-    fn name_or(&self, token: u32, scores: &[f32], starts: &[u32], kept: &KeptWords, run: &str) -> u32 {
-        let best = starts
-            .iter()
-            .copied()
-            .filter(|&t| kept.allows(run, &self.token_texts[t as usize]))
-            .max_by(|&a, &b| scores[a as usize].total_cmp(&scores[b as usize]));
-        match best {
-            Some(name) if scores[name as usize] + NAME_BONUS > scores[token as usize] => name,
-            _ => token,
-        }
-    }
-
     /// The cleaned-up text of an answer to `source` and what is wrong with it, if anything.
     /// An abandoned answer stands for the source itself, which is what it was becoming
     /// (or English close to it).
@@ -478,6 +464,17 @@ impl QwenEngine {
             _ => defect,
         };
         (text, defect)
+    }
+}
+
+/// `token`, or the best of `starts` where its score with [`NAME_BONUS`] added beats
+/// `token`'s. The Latin-word constraint allows every one of `starts`: they spell the start
+/// of a kept word, after a closed run or none.
+fn name_or(token: u32, scores: &[f32], starts: &[u32]) -> u32 {
+    let best = (starts.iter().copied()).max_by(|&a, &b| scores[a as usize].total_cmp(&scores[b as usize]));
+    match best {
+        Some(name) if scores[name as usize] + NAME_BONUS > scores[token as usize] => name,
+        _ => token,
     }
 }
 

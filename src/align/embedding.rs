@@ -3,10 +3,11 @@
 //! sentences just before and after the other side), merged beads compared on vectors
 //! of their concatenated sentences.
 //!
-//! Embedding dominates the cost of an alignment, so only the blocks of consecutive
-//! sentences that a bead inside the search window can use are embedded, at most
-//! `span` sentences long; a longer block gets the normalised sum of its sentences'
-//! vectors.
+//! Embedding dominates the cost of an alignment, so it happens in two steps. First every
+//! single sentence is embedded, and a block of sentences gets the normalised sum of its
+//! sentences' vectors. Then, where a path found with those sums is uncertain (a bead that
+//! is not one-to-one, and the beads beside it), the blocks of at most `span` sentences
+//! that a bead inside the search window can use get vectors of their own.
 
 use super::search::shapes;
 use super::window::Window;
@@ -28,20 +29,31 @@ pub struct SideVectors {
 }
 
 impl SideVectors {
-    /// Vectors of `blocks` (every single sentence among them), `vectors[i]` for `blocks[i]`.
-    fn new(n: usize, span: usize, dim: usize, blocks: &[Range<usize>], vectors: Vec<Vec<f32>>) -> Self {
-        let mut index = vec![u32::MAX; n * span];
-        let mut data = Vec::with_capacity(blocks.len() * dim);
-        for (row, (block, vector)) in blocks.iter().zip(vectors).enumerate() {
-            index[(block.len() - 1) * n + block.start] = row as u32;
-            data.extend(vector.iter().copied().chain(std::iter::repeat(0.0)).take(dim));
-        }
-        SideVectors {
+    /// Vectors of the `n` single sentences, `vectors[i]` for sentence `i`.
+    fn new(n: usize, span: usize, dim: usize, vectors: Vec<Vec<f32>>) -> Self {
+        let mut side = SideVectors {
             n,
             span,
             dim,
-            index,
-            data,
+            index: vec![u32::MAX; n * span],
+            data: Vec::with_capacity(n * dim),
+        };
+        let singles: Vec<Range<usize>> = (0..n).map(|s| s..s + 1).collect();
+        side.insert(&singles, vectors);
+        side
+    }
+
+    /// Stores `vectors[i]` as the vector of `blocks[i]`.
+    fn insert(&mut self, blocks: &[Range<usize>], vectors: Vec<Vec<f32>>) {
+        for (block, vector) in blocks.iter().zip(vectors) {
+            self.index[(block.len() - 1) * self.n + block.start] = (self.data.len() / self.dim) as u32;
+            self.data.extend(
+                vector
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat(0.0))
+                    .take(self.dim),
+            );
         }
     }
 
@@ -91,27 +103,53 @@ pub struct EmbeddingTerm {
 pub struct EmbeddingError(#[from] anyhow::Error);
 
 impl EmbeddingTerm {
-    /// Embeds every sentence of both sides and the blocks of 2..=`span` sentences that
-    /// beads of at most `max_bead` sentences inside `window` can pair.
+    /// Embeds every sentence of both sides; blocks of 2..=`span` sentences get vectors of
+    /// their own only through [`EmbeddingTerm::embed_blocks`].
     pub fn new(
         src: (&[String], Lang),
         tgt: (&[String], Lang),
-        window: &Window,
-        max_bead: usize,
         span: usize,
         embedder: &dyn SentenceEmbedder,
     ) -> Result<Self, EmbeddingError> {
         let span = span.max(1);
-        let (src_blocks, tgt_blocks) = blocks(window, max_bead, span, src.0.len(), tgt.0.len());
+        let mut texts = src.0.to_vec();
+        texts.extend_from_slice(tgt.0);
+        let mut vectors = embedder.embed(&texts)?;
+        let tgt_vectors = vectors.split_off(src.0.len());
+        let dim = embedder.dim();
+        Ok(EmbeddingTerm {
+            src: SideVectors::new(src.0.len(), span, dim, vectors),
+            tgt: SideVectors::new(tgt.0.len(), span, dim, tgt_vectors),
+        })
+    }
+
+    /// Embeds the blocks of 2..=`span` sentences that beads of at most `max_bead`
+    /// sentences inside `window` can pair, keeping those whose sentences all lie where
+    /// `uncertain` (one flag per sentence, per side) is set. Returns the blocks embedded.
+    pub fn embed_blocks(
+        &mut self,
+        src: (&[String], Lang),
+        tgt: (&[String], Lang),
+        window: &Window,
+        max_bead: usize,
+        uncertain: (&[bool], &[bool]),
+        embedder: &dyn SentenceEmbedder,
+    ) -> Result<usize, EmbeddingError> {
+        let (src_blocks, tgt_blocks) = blocks(window, max_bead, self.src.span, src.0.len(), tgt.0.len());
+        let keep = |blocks: Vec<Range<usize>>, flags: &[bool]| -> Vec<Range<usize>> {
+            blocks
+                .into_iter()
+                .filter(|b| b.len() > 1 && flags[b.clone()].iter().all(|&f| f))
+                .collect()
+        };
+        let (src_blocks, tgt_blocks) = (keep(src_blocks, uncertain.0), keep(tgt_blocks, uncertain.1));
         let mut texts: Vec<String> = src_blocks.iter().map(|b| join(src.0, b, src.1)).collect();
         texts.extend(tgt_blocks.iter().map(|b| join(tgt.0, b, tgt.1)));
         let mut vectors = embedder.embed(&texts)?;
         let tgt_vectors = vectors.split_off(src_blocks.len());
-        let dim = embedder.dim();
-        Ok(EmbeddingTerm {
-            src: SideVectors::new(src.0.len(), span, dim, &src_blocks, vectors),
-            tgt: SideVectors::new(tgt.0.len(), span, dim, &tgt_blocks, tgt_vectors),
-        })
+        self.src.insert(&src_blocks, vectors);
+        self.tgt.insert(&tgt_blocks, tgt_vectors);
+        Ok(texts.len())
     }
 
     /// Cosine of the two blocks' vectors.
@@ -241,9 +279,52 @@ mod tests {
             ("A and B.", [0.6, 0.8]),
         ]);
         let window = Window::band(&[2, 2], &[8], 2);
-        let term = EmbeddingTerm::new((&zh, Lang::Zh), (&en, Lang::En), &window, 3, 2, &table).unwrap();
+        let mut term = EmbeddingTerm::new((&zh, Lang::Zh), (&en, Lang::En), 2, &table).unwrap();
+        let flags = [true; 2];
+        let embedded = term
+            .embed_blocks(
+                (&zh, Lang::Zh),
+                (&en, Lang::En),
+                &window,
+                3,
+                (&flags, &flags[..1]),
+                &table,
+            )
+            .unwrap();
+        assert_eq!(embedded, 1);
         assert!((term.cosine(0..2, 0..1) - 1.0).abs() < 1e-6);
         assert!((term.cosine(0..1, 0..1) - 0.6).abs() < 1e-6);
+    }
+
+    #[test]
+    fn only_blocks_of_uncertain_sentences_get_their_own_vector() {
+        let zh = lines(&["甲。", "乙。", "丙。"]);
+        let en = lines(&["A and B.", "C."]);
+        // "乙。丙。" is not in the table: asking for it would fail.
+        let table = Table(vec![
+            ("甲。", [1.0, 0.0]),
+            ("乙。", [0.0, 1.0]),
+            ("丙。", [1.0, 0.0]),
+            ("甲。乙。", [0.6, 0.8]),
+            ("A and B.", [0.6, 0.8]),
+            ("C.", [0.0, 1.0]),
+        ]);
+        let window = Window::band(&[2, 2, 2], &[8, 2], 3);
+        let mut term = EmbeddingTerm::new((&zh, Lang::Zh), (&en, Lang::En), 2, &table).unwrap();
+        let embedded = term
+            .embed_blocks(
+                (&zh, Lang::Zh),
+                (&en, Lang::En),
+                &window,
+                3,
+                (&[true, true, false], &[true, false]),
+                &table,
+            )
+            .unwrap();
+        assert_eq!(embedded, 1);
+        assert!((term.cosine(0..2, 0..1) - 1.0).abs() < 1e-6);
+        // Outside the uncertain sentences a block still adds its sentences' vectors.
+        assert!((term.cosine(1..3, 1..2) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-6);
     }
 
     #[test]
@@ -256,8 +337,7 @@ mod tests {
             ("乙。", [0.0, 1.0]),
             ("A and B.", [0.6, 0.8]),
         ]);
-        let window = Window::band(&[2, 2], &[8], 2);
-        let term = EmbeddingTerm::new((&zh, Lang::Zh), (&en, Lang::En), &window, 3, 1, &table).unwrap();
+        let term = EmbeddingTerm::new((&zh, Lang::Zh), (&en, Lang::En), 1, &table).unwrap();
         let expected = (0.6 + 0.8) / 2f64.sqrt();
         assert!((term.cosine(0..2, 0..1) - expected).abs() < 1e-6);
     }
@@ -275,8 +355,7 @@ mod tests {
             ("Two.", [0.6, 0.8]),
             ("Three.", [1.0, 0.0]),
         ]);
-        let window = Window::band(&[1, 1, 1], &[1, 1, 1], 3);
-        let term = EmbeddingTerm::new((&zh, Lang::Zh), (&en, Lang::En), &window, 2, 1, &table).unwrap();
+        let term = EmbeddingTerm::new((&zh, Lang::Zh), (&en, Lang::En), 1, &table).unwrap();
         assert!((term.score(1..2, 1..2, 0.0) - 1.0).abs() < 1e-6);
         // Neighbours of each side score 0.6 against the other side's vector.
         assert!((term.score(1..2, 1..2, 1.0) - 0.4).abs() < 1e-6);

@@ -185,12 +185,12 @@ pub struct AlignConfig {
     pub embedded: Weights,
     /// Score weights with embeddings and a translation.
     pub combined: Weights,
-    /// Longest block of sentences embedded as one text; longer blocks add their
-    /// sentences' vectors. Bertalign embeds up to `max_bead - 1` (4), but blocks of four
-    /// are 1.7 times the characters of all shorter blocks together, and on mac-dev they
-    /// leave all combined where it is (strict F1 0.874 → 0.875); length + embeddings
-    /// gains 0.848 → 0.856, and Bertalign's own scoring 0.832 → 0.847
-    /// (`scripts/align/bench.sh`).
+    /// Longest block of sentences that gets a vector of its own; other blocks get the
+    /// normalised sum of their sentences' vectors. With 1, only single sentences are
+    /// embedded: on mac-dev that leaves strict F1 where 3 had it (all combined 0.872,
+    /// length + embeddings 0.848 → 0.847) and embeds 5.8 times faster from a cold cache.
+    /// Above 1, blocks are embedded only where the path found with sums is uncertain;
+    /// on edited news 3 gains 0.002 F1 (`docs/alignment.md`).
     pub embed_span: usize,
     /// Scaled similarity (0: a sentence two places from its partner, 1: the document's
     /// median 1-1 bead) below which the first or last sentence of a bead's merged side
@@ -217,7 +217,7 @@ impl Default for AlignConfig {
             model_free: Weights::model_free(),
             embedded: Weights::embedded(),
             combined: Weights::combined(),
-            embed_span: 3,
+            embed_span: 1,
             split_threshold: Some(0.2),
             glued_threshold: Some(0.3),
             moved_threshold: Some(0.5),
@@ -651,8 +651,6 @@ fn align_with(
         Some(e) if n > 0 && m > 0 => Some(EmbeddingTerm::new(
             (src.sentences, src.lang),
             (tgt.sentences, tgt.lang),
-            &window,
-            config.max_bead,
             config.embed_span.min(span),
             e,
         )?),
@@ -688,7 +686,7 @@ fn align_with(
     }
     // Skipping a sentence that matches nothing in reach is cheaper (`Weights::orphan`).
     let skips = |short: &[f64]| -> Vec<f64> { short.iter().map(|d| skip - weights.orphan * d).collect() };
-    let scorer = Scorer {
+    let mut scorer = Scorer {
         weights,
         src_skip: skips(&matches.src_short),
         tgt_skip: skips(&matches.tgt_short),
@@ -701,7 +699,21 @@ fn align_with(
         src_lens,
         tgt_lens,
     };
-    let path = best_path(&window, &shapes(config.max_bead), |s, t| scorer.score(s, t));
+    let mut path = best_path(&window, &shapes(config.max_bead), |s, t| scorer.score(s, t));
+    if let (Some(term), Some(embedder), true) = (scorer.embedding.as_mut(), embedder, config.embed_span > 1) {
+        let (src_uncertain, tgt_uncertain) = uncertain(&path, n, m);
+        let embedded = term.embed_blocks(
+            (src.sentences, src.lang),
+            (tgt.sentences, tgt.lang),
+            &window,
+            config.max_bead,
+            (&src_uncertain, &tgt_uncertain),
+            embedder,
+        )?;
+        if embedded > 0 {
+            path = best_path(&window, &shapes(config.max_bead), |s, t| scorer.score(s, t));
+        }
+    }
     let lexical = |s: Range<usize>, t: Range<usize>| scorer.lexical.as_ref().map_or(0.0, |l| l.cosine(s, t));
     let embedding =
         |s: Range<usize>, t: Range<usize>| scorer.embedding.as_ref().map_or(0.0, |e| e.cosine(s, t));
@@ -737,6 +749,22 @@ fn align_with(
         anchors: anchor_count,
         cells: window.cells(),
     })
+}
+
+/// Sentences whose bead is not one-to-one, or lies next to such a bead: where vectors of
+/// whole blocks may change the path (one flag per sentence, per side).
+fn uncertain(path: &[Span], n: usize, m: usize) -> (Vec<bool>, Vec<bool>) {
+    let (mut src, mut tgt) = (vec![false; n], vec![false; m]);
+    for (k, span) in path.iter().enumerate() {
+        if span.src.len() == 1 && span.tgt.len() == 1 {
+            continue;
+        }
+        for near in &path[k.saturating_sub(1)..(k + 2).min(path.len())] {
+            src[near.src.clone()].fill(true);
+            tgt[near.tgt.clone()].fill(true);
+        }
+    }
+    (src, tgt)
 }
 
 /// The path after [`revise`]'s second look: glued sentences split off

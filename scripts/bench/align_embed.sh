@@ -6,8 +6,10 @@
 # usage: scripts/bench/align_embed.sh [CHAPTERS] [BASELINE]
 #   CHAPTERS  how many mac-dev chapters, from the first (default 3)
 #   BASELINE  an older bitext binary to run with its own defaults as well
-# Runs target/release/bitext with --embed-span 1 (the default) and 3, all signals on
-# (the .trans MT beside the Chinese chapters, length, anchors, e5-small).
+# Runs target/release/bitext with e5-small at --embed-span 1 (the default) and 3, and
+# with USE multilingual v3 (--embed-model use-m3), all signals on (the .trans MT beside
+# the Chinese chapters, length, anchors). Needs both models cached (scripts/fetch-models.sh
+# e5-small use-m3).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 chapters=${1:-3}
@@ -43,3 +45,4 @@ echo "|---|---|---|---|---|"
 [ -n "$baseline" ] && run baseline "$baseline"
 run span1 "$B" --embed-span 1
 run span3 "$B" --embed-span 3
+run use-m3 "$B" --embed-model use-m3

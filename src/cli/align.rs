@@ -148,7 +148,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         bail!("no document pair could be read");
     }
     let embedder = load_cached_embedder(&args)?;
-    let config = args.weights.apply_to(args.search.config());
+    let mut config = args.search.config();
+    if let Some(e) = &embedder {
+        config = config.for_embedder(&e.fingerprint());
+    }
+    let config = args.weights.apply_to(config);
     let mut load = |from: Lang, to: Lang| load_engine(&args.engine.options(&args.compute, from, to));
     let engine: Option<&mut EngineLoader> = if args.engine.requested() {
         Some(&mut load)

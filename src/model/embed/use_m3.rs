@@ -72,7 +72,7 @@ impl UseM3 {
     /// [`UseM3::embed_ids`] works).
     pub fn load(weights: &Path, sp_model: Option<&Path>) -> Result<Self> {
         let mut names: Vec<String> = (1..=CHUNKS).map(|i| format!("q{i}")).collect();
-        for n in ["2", "3", "5"] {
+        for n in ORDERS.map(|(order, _)| order) {
             for w in ["proj", "proj_b", "ln_g", "ln_b", "w1_", "b1_", "w2_", "b2_"] {
                 names.push(format!("{w}{n}"));
             }
@@ -110,21 +110,21 @@ impl UseM3 {
                 .map_err(|_| anyhow::anyhow!("{name}: expected {CHUNKS} values"))
         };
         let cat = |prefix: &str| -> Result<Tensor> {
-            let parts = ["2", "3", "5"].map(|n| f32s(&format!("{prefix}{n}")));
+            let parts = ORDERS.map(|(order, _)| f32s(&format!("{prefix}{order}")));
             let parts = parts.into_iter().collect::<Result<Vec<_>>>()?;
             Ok(Tensor::cat(&parts, D::Minus1)?)
         };
+        // Weights are named after the branch's order: `w1_2`, `b1_2`, … `b2_5`.
         let branches = ORDERS
             .iter()
-            .zip(["2", "3", "5"])
-            .map(|(&(order, left), n)| {
+            .map(|&(order, left)| {
                 Ok(Branch {
                     order,
                     left,
-                    w1: f32s(&format!("w1_{n}"))?,
-                    b1: f32s(&format!("b1_{n}"))?,
-                    w2: f32s(&format!("w2_{n}"))?,
-                    b2: f32s(&format!("b2_{n}"))?,
+                    w1: f32s(&format!("w1_{order}"))?,
+                    b1: f32s(&format!("b1_{order}"))?,
+                    w2: f32s(&format!("w2_{order}"))?,
+                    b2: f32s(&format!("b2_{order}"))?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

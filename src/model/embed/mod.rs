@@ -4,7 +4,7 @@
 //! e5 and LaBSE are BERT encoders run by candle-transformers' `bert` module; they differ
 //! in the head: e5 averages the token vectors (and wants a `query: ` prefix), LaBSE takes
 //! the first token through a dense layer and `tanh`. USE multilingual v3 ([`UseM3`]) is a
-//! convolutional encoder without attention, about 80 times faster than e5 on CPU.
+//! convolutional encoder without attention, about 100 times faster than e5 on CPU.
 //! [`load_embedder`] finds the weights: the offline copies fetched by
 //! `scripts/fetch-models.sh`, the Hugging Face hub cache, or a path.
 

@@ -11,6 +11,7 @@ use super::cache::hex;
 use super::SentenceEmbedder;
 use anyhow::{bail, ensure, Context, Result};
 use candle_core::{DType, Device, Tensor, D};
+use candle_nn::ops::layer_norm;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use tokenizers::models::unigram::Unigram;
@@ -199,10 +200,12 @@ impl UseM3 {
             );
         }
         let words = Tensor::from_vec(words, (n, self.word_dim), &device)?;
+        let (gain, bias) = &self.proj_ln;
         let x = layer_norm(
             &words.matmul(&self.proj_w)?.broadcast_add(&self.proj_b)?,
-            &self.proj_ln,
-            self.eps,
+            gain,
+            bias,
+            self.eps as f32,
         )?;
         let width = x.dim(1)? / self.branches.len();
         let mut features = vec![words];
@@ -228,7 +231,8 @@ impl UseM3 {
                 + &h)?;
             features.push(c);
         }
-        let features = layer_norm(&Tensor::cat(&features, 1)?, &self.feature_ln, self.eps)?;
+        let (gain, bias) = &self.feature_ln;
+        let features = layer_norm(&Tensor::cat(&features, 1)?, gain, bias, self.eps as f32)?;
         // The per-sentence sum of token features, as one matrix product.
         let mut members = vec![0f32; batch.len() * n];
         let mut start = 0;
@@ -249,16 +253,6 @@ impl UseM3 {
         let norm = z.sqr()?.sum_keepdim(1)?.clamp(self.eps, f64::MAX)?.sqrt()?;
         Ok(z.broadcast_div(&norm)?.to_vec2()?)
     }
-}
-
-/// Layer normalisation over each row, with gain and bias.
-fn layer_norm(x: &Tensor, (gain, bias): &(Tensor, Tensor), eps: f64) -> Result<Tensor> {
-    let centred = x.broadcast_sub(&x.mean_keepdim(1)?)?;
-    let var = centred.sqr()?.mean_keepdim(1)?;
-    Ok(centred
-        .broadcast_div(&(var + eps)?.sqrt()?)?
-        .broadcast_mul(gain)?
-        .broadcast_add(bias)?)
 }
 
 /// For every token of the flattened batch, the rows of its n-gram window (`order`

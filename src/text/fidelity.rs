@@ -195,7 +195,7 @@ const MONTHS: [&[&str]; 12] = [
 
 /// The significant digits of every number an English `source` writes, in digits or in
 /// words (`Thirty-one` gives 31 and also 30 and 1, `two hundred` 2, 100 and 200).
-fn source_numbers(source: &str) -> Vec<String> {
+fn english_numbers(source: &str) -> Vec<String> {
     let mut found: Vec<String> = numbers(source).map(|n| significant_digits(&n)).collect();
     let word_value = |w: &str| NUMBER_WORDS.iter().find(|(name, _)| *name == w).map(|&(_, v)| v);
     let words: Vec<String> = source
@@ -224,14 +224,24 @@ fn source_numbers(source: &str) -> Vec<String> {
     found
 }
 
-/// The numbers a Chinese `translation` writes that its English `source` does not, in
-/// order: quantities of two or more digits (as [`forms`] reads them), months whose name
-/// or number the source lacks, and days whose number it lacks. A small model invents
-/// dates (`6月16日，中国政府宣布` for "Ministers announced on Saturday"). A number the
-/// source spells out (`Thirty-one`) is written; an hour past noon may stand for the
-/// source's 12-hour clock (`22点` for "10 pm").
-pub fn invented_numbers(source: &str, translation: &str) -> Vec<String> {
-    let written = source_numbers(source);
+/// The numbers a `translation` writes that its `source` (in language `from`) does not, in
+/// order. A small model invents dates and datelines in both directions (`6月16日，中国政府
+/// 宣布` for "Ministers announced on Saturday"; "Reuters reported on March 18, 2019." for a
+/// photo credit, `新华社发 商海春 作`).
+pub fn invented_numbers(source: &str, translation: &str, from: Lang) -> Vec<String> {
+    match from {
+        Lang::En => invented_in_chinese(source, translation),
+        Lang::Zh => invented_in_english(source, translation),
+    }
+}
+
+/// The numbers a Chinese `translation` writes that its English `source` does not:
+/// quantities of two or more digits (as [`forms`] reads them), months whose name or number
+/// the source lacks, and days whose number it lacks. A number the source spells out
+/// (`Thirty-one`) is written; an hour past noon may stand for the source's 12-hour clock
+/// (`22点` for "10 pm").
+fn invented_in_chinese(source: &str, translation: &str) -> Vec<String> {
+    let written = english_numbers(source);
     let lower = source.to_ascii_lowercase();
     let source_words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphabetic()).collect();
     numbers(translation)
@@ -253,6 +263,121 @@ pub fn invented_numbers(source: &str, translation: &str) -> Vec<String> {
                     !forms.is_empty() && !forms.iter().any(|f| has(f))
                 }
             }
+        })
+        .map(|n| n.text.to_string())
+        .collect()
+}
+
+/// Chinese numerals and what they count (`两` is 2 before a measure word).
+const HAN_DIGITS: &[(char, u64)] = &[
+    ('〇', 0),
+    ('零', 0),
+    ('一', 1),
+    ('二', 2),
+    ('两', 2),
+    ('三', 3),
+    ('四', 4),
+    ('五', 5),
+    ('六', 6),
+    ('七', 7),
+    ('八', 8),
+    ('九', 9),
+];
+
+/// Chinese numeral units below 万 (which [`SCALES`] reads as a scale).
+const HAN_UNITS: &[(char, u64)] = &[('十', 10), ('百', 100), ('千', 1000)];
+
+/// The value of a run of Chinese numerals: positional (`二十五` 25, `十五` 15, `三百` 300)
+/// or digit by digit (`二〇一九` 2019).
+fn han_numeral(run: &[char]) -> u64 {
+    let digit = |c: char| HAN_DIGITS.iter().find(|(d, _)| *d == c).map(|&(_, v)| v);
+    let unit = |c: char| HAN_UNITS.iter().find(|(u, _)| *u == c).map(|&(_, v)| v);
+    if !run.iter().any(|&c| unit(c).is_some()) {
+        return run
+            .iter()
+            .filter_map(|&c| digit(c))
+            .fold(0u64, |acc, d| acc.saturating_mul(10).saturating_add(d));
+    }
+    let (mut total, mut current) = (0, None);
+    for &c in run {
+        match (digit(c), unit(c)) {
+            (Some(d), _) => current = Some(d),
+            (_, Some(u)) => {
+                total = current.unwrap_or(1).saturating_mul(u).saturating_add(total);
+                current = None;
+            }
+            _ => {}
+        }
+    }
+    total.saturating_add(current.unwrap_or(0))
+}
+
+/// What a Chinese `source` counts: the significant digits of its numbers in digits or in
+/// Chinese numerals (`第十` 10, `两万` 2), with an hour also on the other half of the clock
+/// (`22点` is "10 pm", `4点` "16:00"), `半` as 5 (`半米` is "0.5 metres", `点半` ":30") and a
+/// scale word alone as 1 (`上万元` is "10,000 yuan").
+fn chinese_numbers(source: &str) -> Vec<String> {
+    let mut found: Vec<String> = numbers(source).map(|n| significant_digits(&n)).collect();
+    // Counts with what follows them, for the hours.
+    let mut counts: Vec<(u64, usize)> = numbers(source)
+        .filter_map(|n| Some((n.normalized().parse::<u64>().ok()?, n.end)))
+        .collect();
+    let chars: Vec<(usize, char)> = source.char_indices().collect();
+    let is_numeral =
+        |c: char| HAN_DIGITS.iter().any(|(d, _)| *d == c) || HAN_UNITS.iter().any(|(u, _)| *u == c);
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        while i < chars.len() && is_numeral(chars[i].1) {
+            i += 1;
+        }
+        if i == start {
+            i += 1;
+            continue;
+        }
+        let run: Vec<char> = chars[start..i].iter().map(|&(_, c)| c).collect();
+        let value = han_numeral(&run);
+        counts.push((value, chars.get(i).map_or(source.len(), |&(at, _)| at)));
+        found.push(value.to_string().trim_matches('0').to_string());
+    }
+    for (value, end) in counts {
+        let after = source[end..].trim_start();
+        if (after.starts_with('点') || after.starts_with('时')) && value <= 24 {
+            let other = if value > 12 { value - 12 } else { value + 12 };
+            found.push(other.to_string().trim_matches('0').to_string());
+        }
+    }
+    if source.contains('半') {
+        found.push("5".into());
+    }
+    if source.contains("点半") || source.contains("时半") {
+        found.push("3".into());
+    }
+    if source.contains(['万', '亿']) {
+        found.push("1".into());
+    }
+    found
+}
+
+/// The numbers an English `translation` writes that its Chinese `source` does not:
+/// quantities of two or more digits, as [`forms`] reads them. Years, months and numbers in
+/// brackets are not checked, because translators add them (with them, 30 of the first 500
+/// WMT21 zh→en references tripped the check): the year of a dateline (`7月26日电` is "July
+/// 26, 2020"), the month of a day (`25日` is "July 25th"), a conversion ("6,000 mu (400
+/// hectares)").
+fn invented_in_english(source: &str, translation: &str) -> Vec<String> {
+    let written = chinese_numbers(source);
+    let bracketed = |at: usize| {
+        let before = &translation[..at];
+        before
+            .rfind('(')
+            .is_some_and(|open| !before[open..].contains(')'))
+    };
+    numbers(translation)
+        .filter(|n| {
+            let year = n.text.len() == 4 && (n.text.starts_with("19") || n.text.starts_with("20"));
+            let forms = forms(translation, n, Lang::En);
+            !year && !bracketed(n.start) && !forms.is_empty() && !forms.iter().any(|f| written.contains(f))
         })
         .map(|n| n.text.to_string())
         .collect()
@@ -397,14 +522,16 @@ mod tests {
         assert_eq!(
             invented_numbers(
                 "Ministers announced on Saturday that holidaymakers would be forced to self-isolate for 14 days.",
-                "6月16日，中国政府宣布，游客将被强制隔离14天。"
+                "6月16日，中国政府宣布，游客将被强制隔离14天。",
+                Lang::En
             ),
             ["6", "16"]
         );
         assert_eq!(
             invented_numbers(
                 "July 25 (UPI) -- 212 people in 23 states.",
-                "2021年7月25日，23个州的212人。"
+                "2021年7月25日，23个州的212人。",
+                Lang::En
             ),
             ["2021"]
         );
@@ -418,7 +545,75 @@ mod tests {
             ("over the next three years", "未来3年"),
         ] {
             assert!(
-                invented_numbers(source, translation).is_empty(),
+                invented_numbers(source, translation, Lang::En).is_empty(),
+                "{source} → {translation}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_an_english_answer_adds_to_its_chinese_source_are_invented() {
+        // Real Coder-1.5B answers (WMT21 zh→en lines 5, 10, 40 and 68).
+        for (source, translation, invented) in [
+            (
+                "新华社发 商海春 作",
+                "Reuters reported on March 18, 2019.",
+                &["18"][..],
+            ),
+            (
+                "培育村后备力量6.1万名，发展党员2万余名",
+                "trained 61,000 and developed 21,000 members",
+                &["21,000"],
+            ),
+            (
+                "现已安装200余台红外相机",
+                "has installed 200 to 250 infrared cameras",
+                &["250"],
+            ),
+            (
+                "7月25日下午4点多，傅昆宝",
+                "At 4:30 p.m. on July 25, Fu Kunbao",
+                &["30"],
+            ),
+        ] {
+            assert_eq!(
+                invented_numbers(source, translation, Lang::Zh),
+                invented,
+                "{translation}"
+            );
+        }
+        // What human translators write (WMT21 zh→en references), and numerals in Han.
+        for (source, translation) in [
+            (
+                "7月26日上午9点半，记者看到",
+                "At 9:30 a.m. on July 26th, this journalist saw",
+            ),
+            ("截至25日22时", "By 10 p.m. on July 25th"),
+            (
+                "辞掉北京月薪上万的工作",
+                "quit his job with a salary over 10,000 yuan",
+            ),
+            ("把床抬高了大概半米", "raising it by about 0.5 meters"),
+            (
+                "一天能对6000多亩耕地喷施药剂",
+                "spray over 6,000 mu (400 hectares) of fields per day",
+            ),
+            (
+                "新华社哈尔滨7月26日电",
+                "Xinhua News Agency, Harbin, July 26th, 2020",
+            ),
+            (
+                "第十五届，三千万人，二十五个省",
+                "the 15th, 30 million people, 25 provinces",
+            ),
+            // Too long for a u64 read digit by digit: saturates, does not overflow.
+            (
+                "一二三四五六七八九〇一二三四五六七八九〇一二三",
+                "18,446,744,073,709,551,615",
+            ),
+        ] {
+            assert!(
+                invented_numbers(source, translation, Lang::Zh).is_empty(),
                 "{source} → {translation}"
             );
         }

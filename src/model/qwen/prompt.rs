@@ -244,7 +244,7 @@ pub enum Defect {
     /// The answer does not write a number of the source
     /// ([`crate::text::fidelity::missing_numbers`]).
     MissingNumber,
-    /// A Chinese answer writes a number, month or day its English source does not
+    /// The answer writes a number, month or day its source does not
     /// ([`crate::text::fidelity::invented_numbers`]).
     InventedNumber,
     /// A Chinese answer with a lowercase English word left in it that the source does
@@ -270,7 +270,7 @@ pub enum Defect {
 /// against three per Han character), not a copy of the source, for English without any
 /// Han character, for Chinese without a lowercase English word of three or more
 /// letters that the source does not allow to be kept ([`KeptWords`]), without a stutter
-/// with every number of the source and, into Chinese, no number the source lacks.
+/// with every number of the source and no number the source lacks.
 pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     if answer.trim().is_empty() {
         return Some(Defect::Empty);
@@ -316,7 +316,7 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
             (!missing_numbers(source, answer, to.other()).is_empty()).then_some(Defect::MissingNumber)
         })
         .or_else(|| {
-            (to == Lang::Zh && !invented_numbers(source, answer).is_empty()).then_some(Defect::InventedNumber)
+            (!invented_numbers(source, answer, to.other()).is_empty()).then_some(Defect::InventedNumber)
         })
 }
 

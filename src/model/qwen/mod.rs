@@ -269,13 +269,16 @@ impl QwenEngine {
         let mut results: Vec<(String, Option<Defect>)> = vec![(String::new(), None); sources.len()];
         let mut ids = sources
             .iter()
-            .map(|s| encode(&self.tokenizer, s))
+            .map(|s| encode(&self.tokenizer, &prompt::as_read(s, self.to)))
             .collect::<Result<Vec<_>>>()?;
         let mut context_ids = items
             .iter()
             .map(|item| {
-                let window = &item.context[item.context.len().saturating_sub(self.context)..];
-                encode(&self.tokenizer, &prompt::context_block(window))
+                let window: Vec<String> = item.context[item.context.len().saturating_sub(self.context)..]
+                    .iter()
+                    .map(|s| prompt::as_read(s, self.to).into_owned())
+                    .collect();
+                encode(&self.tokenizer, &prompt::context_block(&window))
             })
             .collect::<Result<Vec<_>>>()?;
         let kept: Vec<KeptWords> = match self.to {
@@ -523,7 +526,7 @@ impl Answer {
 /// caches and manifests made then still match.
 fn signature(path: &Path, length_cap: (f32, usize), context: usize) -> String {
     let mut signature = format!(
-        "qwen:{}|greedy|cap={}x+{}|prompt=v4|script-check=v7|latin=source-words-v1|names=copy-rare-v1|retry=strict|han-deadline={HAN_DEADLINE}",
+        "qwen:{}|greedy|cap={}x+{}|prompt=v4|scales=v1|script-check=v7|latin=source-words-v1|names=copy-rare-v1|retry=strict|han-deadline={HAN_DEADLINE}",
         path.file_name().unwrap_or_default().to_string_lossy(),
         length_cap.0,
         length_cap.1

@@ -3,7 +3,9 @@
 use super::latin::KeptWords;
 use crate::text::detect::{is_han, lowercase_latin_words};
 use crate::text::fidelity::{invented_numbers, missing_numbers, stutter};
+use crate::text::numbers::{with_chinese_scales, with_english_scales};
 use crate::text::Lang;
+use std::borrow::Cow;
 
 /// The chat prompt around one sentence, split where the sentence goes so that the
 /// tokens of `prefix` can be computed once and shared by every sentence.
@@ -111,6 +113,17 @@ impl Prompt {
     /// every prompt shares, and the rest of the prefix, which follows the context.
     pub fn split_for_context(&self) -> (&str, &str) {
         self.prefix.split_at(SYSTEM.len())
+    }
+}
+
+/// A source sentence as the model reads it, translating into `to`: its amounts already at
+/// the target language's scale (`17.5亿` as `1.75 billion`, "6.61 billion" as `66.1亿`),
+/// which small models get wrong by a power of ten more often than not. Answers are judged
+/// against the sentence as written.
+pub fn as_read(sentence: &str, to: Lang) -> Cow<'_, str> {
+    match to {
+        Lang::En => with_english_scales(sentence),
+        Lang::Zh => with_chinese_scales(sentence),
     }
 }
 
@@ -368,6 +381,16 @@ mod tests {
         // The head is the start of every prompt, so its cache serves them all.
         assert!(text.starts_with(head));
         assert_eq!(format!("{head}{rest}"), prompt.prefix);
+    }
+
+    #[test]
+    fn the_model_reads_amounts_at_the_target_scale() {
+        assert_eq!(as_read("补水17.5亿立方米", Lang::En), "补水1.75 billion立方米");
+        assert_eq!(
+            as_read("It cost US$6.61 billion.", Lang::Zh),
+            "It cost US$66.1亿."
+        );
+        assert!(matches!(as_read("No amount here.", Lang::Zh), Cow::Borrowed(_)));
     }
 
     #[test]

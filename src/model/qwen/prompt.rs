@@ -80,10 +80,14 @@ impl Prompt {
         } else {
             ""
         };
-        // Worked examples as earlier chat turns, in the shared prefix: computed once.
+        // Worked examples as earlier chat turns, in the shared prefix: computed once. Their
+        // sources read as every sentence does ([`as_read`]): an example that turns
+        // "£2.5 billion" into `25亿英镑` teaches a model to drop the decimal point of the
+        // `66.1亿` it reads.
         let examples: String = examples(from)
             .iter()
             .map(|(source, translation)| {
+                let source = as_read(source, to);
                 format!(
                     "<|im_start|>user\n{instruction}{strict_line}\n\n{source}{ASSISTANT}{opening}{translation}<|im_end|>\n"
                 )
@@ -391,6 +395,12 @@ mod tests {
             "It cost US$66.1亿."
         );
         assert!(matches!(as_read("No amount here.", Lang::Zh), Cow::Borrowed(_)));
+        // The worked examples read the same way.
+        let prompt = Prompt::new(Lang::En, Lang::Zh, false);
+        assert!(prompt.prefix.contains("spend £25亿 on new hospitals"));
+        assert!(!prompt.prefix.contains("billion"));
+        let prompt = Prompt::new(Lang::Zh, Lang::En, false);
+        assert!(prompt.prefix.contains("收入为26,000元"));
     }
 
     #[test]

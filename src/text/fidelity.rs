@@ -317,11 +317,15 @@ fn han_numeral(run: &[char]) -> u64 {
 /// (`22点` is "10 pm", `4点` "16:00"), `半` as 5 (`半米` is "0.5 metres", `点半` ":30") and a
 /// scale word alone as 1 (`上万元` is "10,000 yuan").
 fn chinese_numbers(source: &str) -> Vec<String> {
-    let mut found: Vec<String> = numbers(source).map(|n| significant_digits(&n)).collect();
-    // Counts with what follows them, for the hours.
-    let mut counts: Vec<(u64, usize)> = numbers(source)
-        .filter_map(|n| Some((n.normalized().parse::<u64>().ok()?, n.end)))
-        .collect();
+    let mut found = Vec::new();
+    // Counts with where they end, for the hours.
+    let mut counts: Vec<(u64, usize)> = Vec::new();
+    for n in numbers(source) {
+        found.push(significant_digits(&n));
+        if let Ok(value) = n.normalized().parse::<u64>() {
+            counts.push((value, n.end));
+        }
+    }
     let chars: Vec<(usize, char)> = source.char_indices().collect();
     let is_numeral =
         |c: char| HAN_DIGITS.iter().any(|(d, _)| *d == c) || HAN_UNITS.iter().any(|(u, _)| *u == c);

@@ -116,20 +116,12 @@ fn chinese_amount(value: f64) -> String {
 /// amounts wrong on WMT21 zh→en lines 1–500: `14亿` as "14 billion"); the arithmetic done
 /// here leaves them only a copy to make.
 pub fn with_english_scales(text: &str) -> Cow<'_, str> {
-    rescale(text, |rest| {
+    rescale(text, english_amount, |rest| {
         let approximate = rest.chars().next().filter(|c| matches!(c, '多' | '余'));
-        let after = &rest[approximate.map_or(0, char::len_utf8)..];
+        let marker = &rest[..approximate.map_or(0, char::len_utf8)];
+        let after = &rest[marker.len()..];
         let &(word, scale) = CHINESE_SCALES.iter().find(|(word, _)| after.starts_with(word))?;
-        let len = approximate.map_or(0, char::len_utf8) + word.len();
-        Some((
-            scale,
-            len,
-            Box::new(move |amount: f64| {
-                let mut out = english_amount(amount);
-                out.extend(approximate);
-                out
-            }),
-        ))
+        Some((scale, marker.len() + word.len(), marker))
     })
 }
 
@@ -138,14 +130,14 @@ pub fn with_english_scales(text: &str) -> Cow<'_, str> {
 /// `1200万`): Coder-1.5B wrote "US$6.61 billion" as `661亿美元` and "10 billion yuan" as
 /// `10亿元` in the README's sample article.
 pub fn with_chinese_scales(text: &str) -> Cow<'_, str> {
-    rescale(text, |rest| {
+    rescale(text, chinese_amount, |rest| {
         let gap = rest.len() - rest.trim_start_matches([' ', '-']).len();
         let after = &rest[gap..];
         let lower = after.to_ascii_lowercase();
         let &(word, scale) = WRITTEN_SCALES.iter().find(|(word, _)| {
             lower.starts_with(word) && !lower[word.len()..].starts_with(|c: char| c.is_ascii_alphabetic())
         })?;
-        Some((scale, gap + word.len(), Box::new(chinese_amount)))
+        Some((scale, gap + word.len(), ""))
     })
 }
 
@@ -159,16 +151,17 @@ const WRITTEN_SCALES: &[(&str, f64)] = &[
     ("mn", 1e6),
 ];
 
-/// How a scaled amount is written back.
-type Amount = Box<dyn Fn(f64) -> String>;
-
 /// `text` with each number whose following text `scale_after` reads as a scale (its
-/// factor, the bytes it takes and how to write the amount) rewritten.
-fn rescale(text: &str, scale_after: impl Fn(&str) -> Option<(f64, usize, Amount)>) -> Cow<'_, str> {
+/// factor, the bytes it takes and what to write after the amount) rewritten by `write`.
+fn rescale<'a>(
+    text: &'a str,
+    write: fn(f64) -> String,
+    scale_after: impl Fn(&'a str) -> Option<(f64, usize, &'a str)>,
+) -> Cow<'a, str> {
     let mut out = String::new();
     let mut copied = 0;
     for number in numbers(text) {
-        let Some((scale, len, write)) = scale_after(&text[number.end..]) else {
+        let Some((scale, len, marker)) = scale_after(&text[number.end..]) else {
             continue;
         };
         let Some(value) = number
@@ -181,6 +174,7 @@ fn rescale(text: &str, scale_after: impl Fn(&str) -> Option<(f64, usize, Amount)
         };
         out.push_str(&text[copied..number.start]);
         out.push_str(&write(value * scale));
+        out.push_str(marker);
         copied = number.end + len;
     }
     if copied == 0 {

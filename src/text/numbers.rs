@@ -71,13 +71,11 @@ fn trim_decimals(fixed: String) -> String {
 /// Chinese scale words after a number, and what they multiply it by, longest first.
 const CHINESE_SCALES: &[(&str, f64)] = &[("万亿", 1e12), ("亿", 1e8), ("万", 1e4)];
 
-/// English scale words for a value at least this large, largest first.
-const ENGLISH_SCALES: &[(&str, f64)] = &[("trillion", 1e12), ("billion", 1e9), ("million", 1e6)];
-
 /// `value` the way English news writes it: with a scale word from a million up (`1.75
 /// billion`, `35 million`), in digits with thousands separators below (`350,000`).
 fn english_amount(value: f64) -> String {
-    if let Some(&(word, scale)) = ENGLISH_SCALES.iter().find(|&&(_, scale)| value >= scale) {
+    // The spelled-out words of WRITTEN_SCALES, largest first.
+    if let Some(&(word, scale)) = WRITTEN_SCALES[..3].iter().find(|&&(_, scale)| value >= scale) {
         return format!("{} {word}", trim_decimals(format!("{:.4}", value / scale)));
     }
     let fixed = trim_decimals(format!("{value:.2}"));
@@ -100,12 +98,10 @@ fn english_amount(value: f64) -> String {
 /// `value` the way Chinese news writes it: in 亿 or 万 from ten thousand up (`66.1亿`,
 /// `1200万`), in digits below.
 fn chinese_amount(value: f64) -> String {
-    let (scaled, word) = match value {
-        v if v >= 1e12 => (v / 1e12, "万亿"),
-        v if v >= 1e8 => (v / 1e8, "亿"),
-        v if v >= 1e4 => (v / 1e4, "万"),
-        v => (v, ""),
-    };
+    let (scaled, word) = CHINESE_SCALES
+        .iter()
+        .find(|&&(_, scale)| value >= scale)
+        .map_or((value, ""), |&(word, scale)| (value / scale, word));
     format!("{}{word}", trim_decimals(format!("{scaled:.4}")))
 }
 
@@ -141,7 +137,8 @@ pub fn with_chinese_scales(text: &str) -> Cow<'_, str> {
     })
 }
 
-/// English scale words and abbreviations, and what they multiply a number by.
+/// English scale words and abbreviations, and what they multiply a number by; the
+/// spelled-out words first, largest first.
 const WRITTEN_SCALES: &[(&str, f64)] = &[
     ("trillion", 1e12),
     ("billion", 1e9),

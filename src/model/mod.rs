@@ -1,5 +1,7 @@
 //! Finding, fetching and loading model weights and tokenizers.
 
+use crate::text::Lang;
+use crate::translate::dateline::DatelineEngine;
 use crate::translate::{Engine, EngineKind, EngineOptions};
 use std::path::PathBuf;
 
@@ -26,13 +28,18 @@ pub mod marian;
 pub mod quantized;
 pub mod qwen;
 
-/// Loads the engine that `opts` describe. Fails before any work when the model is missing.
+/// Loads the engine that `opts` describe, zh→en behind [`DatelineEngine`]. Fails before
+/// any work when the model is missing.
 pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
     if opts.from == opts.to {
         anyhow::bail!("source and target language are both {}", opts.from);
     }
-    match opts.engine {
+    let engine = match opts.engine {
         EngineKind::Marian => marian::load_engine(opts),
         EngineKind::Qwen => qwen::load_engine(opts),
-    }
+    }?;
+    Ok(match (opts.from, opts.to) {
+        (Lang::Zh, Lang::En) => Box::new(DatelineEngine::new(engine)),
+        _ => engine,
+    })
 }

@@ -2,6 +2,7 @@
 
 pub mod article;
 pub mod clean;
+pub mod dateline;
 pub mod detect;
 pub mod fidelity;
 pub mod numbers;

@@ -5,6 +5,7 @@
 //! read top to bottom: `model` → `translate` → `text`.
 
 pub mod batch;
+pub mod dateline;
 
 use crate::text::Lang;
 use std::path::PathBuf;

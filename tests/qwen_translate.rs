@@ -171,6 +171,60 @@ fn chinese_news_becomes_english_with_its_numbers() {
     assert!(out[5].contains("2021") && out[5].contains("18"), "{}", out[5]);
 }
 
+/// A dateline comes out by rule, with the model's name for the place; a day of the month
+/// comes out as neither a weekday nor a month the source lacks.
+#[test]
+fn datelines_by_rule_and_no_invented_dates() {
+    let Some(gguf) = qwen_gguf() else { return };
+    let mut opts = EngineOptions::new(EngineKind::Qwen, Lang::Zh, Lang::En);
+    opts.model_file = Some(gguf);
+    let mut engine = load_engine(&opts).expect("the GGUF loads");
+    let sources: Vec<String> = [
+        "新华社北京3月12日电（记者王丽）12日，北京市发布了新的垃圾分类规定。",
+        "该市交通部门18日表示，地铁将从下周起延长运营时间。",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = engine.translate(&sources).expect("translation runs");
+    eprintln!("{out:#?}");
+    let (place, rest) = out[0]
+        .split_once(", March 12 (Xinhua, by Wang Li) -- ")
+        .unwrap_or_else(|| panic!("no dateline in {:?}", out[0]));
+    assert!(!place.is_empty() && han(place) == 0, "{place:?}");
+    assert!(!rest.trim().is_empty(), "{:?}", out[0]);
+    let months = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let weekdays = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    for word in weekdays.iter().chain(&months) {
+        assert!(!out[1].contains(&format!("on {word}")), "{:?}", out[1]);
+        assert!(!out[1].contains(&format!("18 {word}")), "{:?}", out[1]);
+    }
+    for word in weekdays {
+        assert!(!rest.contains(word), "{rest:?}");
+    }
+}
+
 /// Sentences decoded together, where answers end, are retried and give their place to the
 /// next sentence at different passes, come out exactly as they do one at a time, with the
 /// same token counts and retries. A cap of 16 new tokens cuts the longer answers short, so

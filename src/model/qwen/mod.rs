@@ -4,6 +4,7 @@
 //! The chat prompt's fixed prefix (system turn and instruction) is run once; every
 //! sentence continues from a snapshot of its key/value cache.
 
+pub mod calendar;
 pub mod latin;
 pub mod model;
 pub mod prompt;
@@ -14,6 +15,7 @@ use crate::text::detect::is_han;
 use crate::text::Lang;
 use crate::translate::{Engine, EngineOptions, EngineStats, InContext, Verdict};
 use anyhow::{bail, Context, Result};
+use calendar::{CalendarTokens, Named};
 use candle_core::quantized::gguf_file;
 use candle_core::Tensor;
 use latin::{KeptWords, NameTokens};
@@ -133,6 +135,9 @@ pub struct QwenEngine {
     banned: Option<Tensor>,
     /// Every token's text, for the Latin-word constraint into Chinese.
     token_texts: Vec<String>,
+    /// Into English, the tokens that spell a weekday or a month, which only a source that
+    /// names one may have (see [`calendar`]).
+    calendar: Option<CalendarTokens>,
     stop: Vec<u32>,
     length_cap: (f32, usize),
     max_new_tokens: Option<usize>,
@@ -213,9 +218,12 @@ impl QwenEngine {
         // Into English, Han tokens are ruled out from the first answer on: small models
         // otherwise leave words untranslated, and each such answer cost a retry. Into
         // Chinese, Latin letters are constrained per sentence (see `latin`).
-        let banned = match opts.to {
-            Lang::En => Some(han_mask(&token_texts, &device)?),
-            Lang::Zh => None,
+        let (banned, calendar) = match opts.to {
+            Lang::En => (
+                Some(han_mask(&token_texts, &device)?),
+                Some(CalendarTokens::new(&token_texts)),
+            ),
+            Lang::Zh => (None, None),
         };
         let prompts = [
             prepare(&model, &tokenizer, Prompt::new(opts.from, opts.to, false))?,
@@ -223,7 +231,7 @@ impl QwenEngine {
         ];
         let context = opts.context.unwrap_or(DEFAULT_CONTEXT);
         Ok(QwenEngine {
-            signature: signature(path, opts.length_cap, context),
+            signature: signature(path, opts.to, opts.length_cap, context),
             model,
             tokenizer,
             from: opts.from,
@@ -231,6 +239,7 @@ impl QwenEngine {
             prompts,
             banned,
             token_texts,
+            calendar,
             stop,
             length_cap: opts.length_cap,
             context,
@@ -285,6 +294,7 @@ impl QwenEngine {
             Lang::Zh => sources.iter().map(|s| KeptWords::from_source(s)).collect(),
             Lang::En => Vec::new(),
         };
+        let named: Vec<Named> = sources.iter().map(|s| Named::in_source(s)).collect();
         let one_token = |text: &str| encode(&self.tokenizer, text).is_ok_and(|ids| ids.len() == 1);
         let names: Vec<NameTokens> = (kept.iter().zip(&sources))
             .map(|(kept, source)| {
@@ -386,6 +396,13 @@ impl QwenEngine {
                     row.latin_run.drain(..row.latin_run.len() - open);
                     row.unnamed += usize::from(!names[row.sentence].within(&row.latin_run));
                 }
+                let calendar = self.calendar.as_ref().filter(|c| c.spells(token));
+                if let Some(calendar) = calendar.filter(|_| !named[row.sentence].everything()) {
+                    let (named, before) = (named[row.sentence], self.decode(&row.out)?);
+                    if calendar.forbids(named, token, &before) {
+                        token = calendar.best_allowed(&logits.get(r)?.to_vec1::<f32>()?, named, &before);
+                    }
+                }
                 if self.stop.contains(&token) {
                     row.ending = Some(Ending::Stopped);
                 } else {
@@ -461,6 +478,10 @@ impl QwenEngine {
             return (source.to_string(), Some(Defect::WrongScript));
         }
         let text = prompt::clean_output(answer, source);
+        let text = match self.to {
+            Lang::En => calendar::with_article(&text).into_owned(),
+            Lang::Zh => text,
+        };
         let defect = prompt::defect(&text, source, self.to);
         let defect = match ending {
             Ending::Capped => defect.or(Some(Defect::LengthCap)),
@@ -524,13 +545,16 @@ impl Answer {
 /// What produced the translations: the model file and every setting that changes them.
 /// Without context it is the signature of the engine before context existed, so that
 /// caches and manifests made then still match.
-fn signature(path: &Path, length_cap: (f32, usize), context: usize) -> String {
+fn signature(path: &Path, to: Lang, length_cap: (f32, usize), context: usize) -> String {
     let mut signature = format!(
         "qwen:{}|greedy|cap={}x+{}|prompt=v4|scales=v1|script-check=v7|latin=source-words-v1|names=copy-rare-v1|retry=strict|han-deadline={HAN_DEADLINE}",
         path.file_name().unwrap_or_default().to_string_lossy(),
         length_cap.0,
         length_cap.1
     );
+    if to == Lang::En {
+        signature.push_str("|calendar=source-only");
+    }
     if context > 0 {
         signature.push_str(&format!("|context=source-{context}"));
     }

@@ -1,0 +1,227 @@
+//! Into English, weekdays and dates in months only where the source names them. Chinese
+//! news dates events by the day of the month (`26日`), and small models turn that into a
+//! weekday ("on Monday", 11 of Coder-1.5B's answers on WMT21 zh→en lines 151–500) or, kept
+//! from weekdays, into a month of their own ("on April 24"): wrong facts both.
+
+use crate::text::detect::is_han;
+use regex::Regex;
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+/// English weekday names, in lower case.
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// English month names.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Words after which a month is a date ("on April 24", "in early March"), as it is after a
+/// day ("24 April", "24th of April"). Elsewhere a month's word is kept, as in "the Long
+/// March" or "Theresa May".
+const DATE_WORDS: [&str; 15] = [
+    "on", "in", "of", "since", "until", "by", "from", "to", "before", "after", "early", "late", "mid",
+    "last", "next",
+];
+
+/// What a Chinese source sentence names of the calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named {
+    /// A day of the week: `星期一`, `礼拜天`, `周五`, `周末`.
+    weekday: bool,
+    /// A month: it writes `月`.
+    month: bool,
+}
+
+impl Named {
+    /// What `source` names. `周` before anything but a day (`周年`, `一周`, a surname)
+    /// names no weekday.
+    pub fn in_source(source: &str) -> Self {
+        let chars: Vec<char> = source.chars().collect();
+        let weekday = source.contains("星期")
+            || source.contains("礼拜")
+            || chars
+                .windows(2)
+                .any(|w| w[0] == '周' && "一二三四五六日天末".contains(w[1]));
+        Named {
+            weekday,
+            month: source.contains('月'),
+        }
+    }
+
+    /// True when the source names both, so that nothing is ruled out.
+    pub fn everything(self) -> bool {
+        self.weekday && self.month
+    }
+}
+
+/// The tokens of a vocabulary that spell a weekday or a month.
+pub struct CalendarTokens {
+    /// Weekday tokens, in any case, with or without a leading space or a plural `s`;
+    /// ascending.
+    weekdays: Vec<u32>,
+    /// Month tokens, capitalised or in capitals, with or without a leading space; ascending.
+    months: Vec<u32>,
+}
+
+impl CalendarTokens {
+    /// Finds the calendar tokens among `token_texts` (every token's text, by id).
+    pub fn new(token_texts: &[String]) -> Self {
+        let find = |is: &dyn Fn(&str) -> bool| -> Vec<u32> {
+            (0..token_texts.len() as u32)
+                .filter(|&id| {
+                    let text = token_texts[id as usize].trim();
+                    !text.chars().any(is_han) && is(text)
+                })
+                .collect()
+        };
+        let weekdays = find(&|text| {
+            let lower = text.to_lowercase();
+            WEEKDAYS.contains(&lower.strip_suffix('s').unwrap_or(&lower))
+        });
+        let months = find(&|text| MONTHS.iter().any(|m| text == *m || text == m.to_uppercase()));
+        CalendarTokens { weekdays, months }
+    }
+
+    /// True when `token` spells a weekday or a month.
+    pub fn spells(&self, token: u32) -> bool {
+        self.weekdays.binary_search(&token).is_ok() || self.months.binary_search(&token).is_ok()
+    }
+
+    /// True when an answer to a source that names `named`, so far `before`, may not go on
+    /// with `token`: a weekday the source does not name, or a month after a date word
+    /// when the source names no month.
+    pub fn forbids(&self, named: Named, token: u32, before: &str) -> bool {
+        let weekday = !named.weekday && self.weekdays.binary_search(&token).is_ok();
+        weekday || (!named.month && self.months.binary_search(&token).is_ok() && after_date_word(before))
+    }
+
+    /// The highest-scoring token in `scores` (one row of logits) that [`Self::forbids`]
+    /// allows after `before`.
+    pub fn best_allowed(&self, scores: &[f32], named: Named, before: &str) -> u32 {
+        let mut order: Vec<u32> = (0..scores.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]));
+        (order.into_iter())
+            .find(|&t| !self.forbids(named, t, before))
+            .unwrap_or_default()
+    }
+}
+
+/// A day of the month as an ordinal after "on" or "of", without "the".
+static BARE_ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b([Oo]n|of) (\d{1,2}(?:st|nd|rd|th))\b").expect("the ordinal pattern is valid")
+});
+
+/// `text` with "the" before a day that follows "on" or "of" as a bare ordinal ("on 24th" →
+/// "on the 24th"): kept from writing a month, the model drops the article.
+pub fn with_article(text: &str) -> Cow<'_, str> {
+    BARE_ORDINAL.replace_all(text, "$1 the $2")
+}
+
+/// True when `text` ends with a word after which a month is a date, or with a day.
+fn after_date_word(text: &str) -> bool {
+    let last = text.split_whitespace().last().unwrap_or_default().to_lowercase();
+    let day = last
+        .trim_end_matches(',')
+        .trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']);
+    DATE_WORDS.contains(&last.as_str()) || (!day.is_empty() && day.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekdays_and_months_named_in_chinese() {
+        for named in ["星期一上午", "上周五宣布", "本周末", "礼拜天", "周日晚间"] {
+            assert!(Named::in_source(named).weekday, "{named}");
+        }
+        for not_named in ["26日，长江洪水形成。", "成立70周年", "一周内", "周星竹报道"] {
+            assert!(!Named::in_source(not_named).weekday, "{not_named}");
+        }
+        assert!(Named::in_source("7月26日").month);
+        assert!(!Named::in_source("26日").month);
+        assert!(Named::in_source("7月26日（周日）").everything());
+    }
+
+    #[test]
+    fn calendar_tokens_are_forbidden_by_what_the_source_names() {
+        let texts: Vec<String> = [
+            " Monday", "Sunday", " fridays", " Mon", " July", "APRIL", " may", " March", " the",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let calendar = CalendarTokens::new(&texts);
+        let forbidden = |source, before| -> Vec<u32> {
+            let named = Named::in_source(source);
+            (0..texts.len() as u32)
+                .filter(|&t| calendar.forbids(named, t, before))
+                .collect()
+        };
+        assert_eq!(
+            forbidden("26日，长江洪水形成。", "It formed on"),
+            [0, 1, 2, 4, 5, 7]
+        );
+        assert_eq!(forbidden("26日，长江洪水形成。", "the Long"), [0, 1, 2]);
+        assert_eq!(
+            forbidden("26日，长江洪水形成。", "It formed on 26"),
+            [0, 1, 2, 4, 5, 7]
+        );
+        assert_eq!(
+            forbidden("26日，长江洪水形成。", "It formed on the 26th"),
+            [0, 1, 2, 4, 5, 7]
+        );
+        assert_eq!(
+            forbidden("26日，长江洪水形成。", "It formed on the 26th of"),
+            [0, 1, 2, 4, 5, 7]
+        );
+        assert_eq!(forbidden("7月26日，长江洪水形成。", "It formed on"), [0, 1, 2]);
+        assert_eq!(forbidden("周一，长江洪水形成。", "It formed in early"), [4, 5, 7]);
+        assert!(forbidden("7月26日（周日）", "on").is_empty());
+    }
+
+    #[test]
+    fn a_bare_ordinal_day_gets_its_article() {
+        assert_eq!(
+            with_article("On 26th, it said on the 25th, on 24th and at the end of 23rd; on 2020"),
+            "On the 26th, it said on the 25th, on the 24th and at the end of the 23rd; on 2020"
+        );
+    }
+
+    #[test]
+    fn the_best_token_allowed_wins() {
+        let texts: Vec<String> = [" the", " Monday", " 2", " July"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let calendar = CalendarTokens::new(&texts);
+        let scores = [0.5, 3.0, 1.0, 2.0];
+        let named = Named::in_source("26日");
+        assert_eq!(calendar.best_allowed(&scores, named, "It formed on"), 2);
+        assert_eq!(calendar.best_allowed(&scores, named, "the Long"), 3);
+        assert_eq!(
+            calendar.best_allowed(&scores, Named::in_source("周一"), "It formed on"),
+            1
+        );
+    }
+}

@@ -6,7 +6,7 @@ mod qwen_common;
 use bitext::model::load_engine;
 use bitext::text::article::load_article;
 use bitext::text::detect::is_code_mixed;
-use bitext::text::Lang;
+use bitext::text::{Lang, ENGLISH_MONTHS};
 use bitext::translate::{in_context, EngineKind, EngineOptions};
 use qwen_common::{fixture_lines, qwen_gguf};
 
@@ -193,20 +193,6 @@ fn datelines_by_rule_and_no_invented_dates() {
         .unwrap_or_else(|| panic!("no dateline in {:?}", out[0]));
     assert!(!place.is_empty() && han(place) == 0, "{place:?}");
     assert!(!rest.trim().is_empty(), "{:?}", out[0]);
-    let months = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let weekdays = [
         "Monday",
         "Tuesday",
@@ -216,7 +202,7 @@ fn datelines_by_rule_and_no_invented_dates() {
         "Saturday",
         "Sunday",
     ];
-    for word in weekdays.iter().chain(&months) {
+    for word in weekdays.iter().chain(&ENGLISH_MONTHS) {
         assert!(!out[1].contains(&format!("on {word}")), "{:?}", out[1]);
         assert!(!out[1].contains(&format!("18 {word}")), "{:?}", out[1]);
     }

@@ -6,6 +6,7 @@
 //! translate only the sentence after it, and the place name.
 
 use crate::text::detect::is_han;
+use crate::text::ENGLISH_MONTHS;
 use pinyin::ToPinyin;
 use regex::{Captures, Regex};
 use std::borrow::Cow;
@@ -32,22 +33,6 @@ const ROLES: &[&str] = &["实习记者", "特约记者", "见习记者", "记者
 /// Two-character surnames, romanised as one word (`欧阳` → "Ouyang").
 const DOUBLE_SURNAMES: &[&str] = &[
     "欧阳", "司马", "上官", "诸葛", "司徒", "东方", "皇甫", "令狐", "慕容", "夏侯", "尉迟", "公孙",
-];
-
-/// English month names, January first.
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
 ];
 
 /// Agency, place, month, day, and the parenthesis after `电`, if any.
@@ -139,7 +124,7 @@ impl Dateline {
         }
         out.push_str(&format!(
             "{} {} ({}",
-            MONTHS[self.month - 1],
+            ENGLISH_MONTHS[self.month - 1],
             self.day,
             self.agency
         ));

@@ -2,7 +2,7 @@
 //! [`crate::text::dateline`]) and has the engine translate the dateline's place name and
 //! the rest of the sentence, its bare days of the month given their month.
 
-use super::{Engine, EngineStats, InContext, Verdict};
+use super::{collect_each, in_context, Engine, EngineStats, InContext, Verdict};
 use crate::text::dateline::Dateline;
 use crate::text::detect::is_han;
 use crate::text::Lang;
@@ -40,14 +40,7 @@ impl DatelineEngine {
         if new.is_empty() {
             return Ok(());
         }
-        let items: Vec<InContext> = new
-            .iter()
-            .map(|p| InContext {
-                sentence: p.clone(),
-                context: Vec::new(),
-            })
-            .collect();
-        let answers = self.inner.translate_in_context(&items)?;
+        let answers = self.inner.translate_in_context(&in_context(&new, 0))?;
         self.place_rows += new.len();
         for (place, (answer, verdict)) in new.into_iter().zip(answers) {
             let name = place_name(&answer).filter(|_| verdict.accepted() != Some(false));
@@ -88,14 +81,7 @@ impl Engine for DatelineEngine {
     }
 
     fn translate_checked(&mut self, sentences: &[String]) -> anyhow::Result<Vec<(String, Verdict)>> {
-        let items: Vec<InContext> = sentences
-            .iter()
-            .map(|s| InContext {
-                sentence: s.clone(),
-                context: Vec::new(),
-            })
-            .collect();
-        self.translate_in_context(&items)
+        self.translate_in_context(&in_context(sentences, 0))
     }
 
     fn context_window(&self) -> usize {
@@ -103,12 +89,7 @@ impl Engine for DatelineEngine {
     }
 
     fn translate_in_context(&mut self, items: &[InContext]) -> anyhow::Result<Vec<(String, Verdict)>> {
-        let mut answers = vec![(String::new(), Verdict::Unchecked); items.len()];
-        self.translate_each(items, &mut |i, answer| {
-            answers[i] = answer;
-            Ok(())
-        })?;
-        Ok(answers)
+        collect_each(self, items)
     }
 
     fn translate_each(

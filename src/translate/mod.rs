@@ -104,6 +104,17 @@ pub fn in_context(document: &[String], window: usize) -> Vec<InContext> {
         .collect()
 }
 
+/// `engine`'s answers to `items` in input order, from its [`Engine::translate_each`]: the
+/// [`Engine::translate_in_context`] of engines that hand their answers over one by one.
+pub fn collect_each(engine: &mut dyn Engine, items: &[InContext]) -> anyhow::Result<Vec<(String, Verdict)>> {
+    let mut answers = vec![(String::new(), Verdict::Unchecked); items.len()];
+    engine.translate_each(items, &mut |i, answer| {
+        answers[i] = answer;
+        Ok(())
+    })?;
+    Ok(answers)
+}
+
 /// The engine's judgement of one of its answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {

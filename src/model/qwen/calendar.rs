@@ -4,6 +4,7 @@
 //! from weekdays, into a month of their own ("on April 24"): wrong facts both.
 
 use crate::text::detect::is_han;
+use crate::text::ENGLISH_MONTHS;
 use regex::Regex;
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -17,22 +18,6 @@ const WEEKDAYS: [&str; 7] = [
     "friday",
     "saturday",
     "sunday",
-];
-
-/// English month names.
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
 ];
 
 /// Words after which a month is a date ("on April 24", "in early March"), as it is after a
@@ -98,7 +83,11 @@ impl CalendarTokens {
             let lower = text.to_lowercase();
             WEEKDAYS.contains(&lower.strip_suffix('s').unwrap_or(&lower))
         });
-        let months = find(&|text| MONTHS.iter().any(|m| text == *m || text == m.to_uppercase()));
+        let months = find(&|text| {
+            ENGLISH_MONTHS
+                .iter()
+                .any(|m| text == *m || text == m.to_uppercase())
+        });
         CalendarTokens { weekdays, months }
     }
 

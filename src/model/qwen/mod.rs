@@ -634,12 +634,7 @@ impl Engine for QwenEngine {
     }
 
     fn translate_in_context(&mut self, items: &[InContext]) -> Result<Vec<(String, Verdict)>> {
-        let mut answers = vec![(String::new(), Verdict::Unchecked); items.len()];
-        self.translate_each(items, &mut |i, answer| {
-            answers[i] = answer;
-            Ok(())
-        })?;
-        Ok(answers)
+        crate::translate::collect_each(self, items)
     }
 
     fn translate_each(

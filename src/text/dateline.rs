@@ -30,6 +30,23 @@ const AGENCIES: &[(&str, &str)] = &[
 /// Longer roles first, so that `实习记者` is not read as `实习` + `记者`.
 const ROLES: &[&str] = &["实习记者", "特约记者", "见习记者", "记者", "通讯员", "实习生"];
 
+/// Surnames read otherwise than their character's first reading (`曾` is Zeng as a
+/// surname, ceng elsewhere).
+const SURNAME_READINGS: &[(char, &str)] = &[
+    ('曾', "zeng"),
+    ('单', "shan"),
+    ('仇', "qiu"),
+    ('解', "xie"),
+    ('区', "ou"),
+    ('朴', "piao"),
+    ('查', "zha"),
+    ('盖', "ge"),
+    ('乐', "yue"),
+    ('缪', "miao"),
+    ('覃', "qin"),
+    ('翟', "zhai"),
+];
+
 /// Two-character surnames, romanised as one word (`欧阳` → "Ouyang").
 const DOUBLE_SURNAMES: &[&str] = &[
     "欧阳", "司马", "上官", "诸葛", "司徒", "东方", "皇甫", "令狐", "慕容", "夏侯", "尉迟", "公孙",
@@ -185,7 +202,11 @@ fn romanize_name(name: &str) -> Option<String> {
         .nth(surname_len)
         .map_or(name.len(), |(i, _)| i);
     let (surname, given) = name.split_at(split);
-    let surname = capitalized(&syllables(surname)?.concat());
+    let reading = (surname.chars().next()).and_then(|c| SURNAME_READINGS.iter().find(|(s, _)| *s == c));
+    let surname = match reading {
+        Some((_, reading)) if surname.chars().count() == 1 => capitalized(reading),
+        _ => capitalized(&syllables(surname)?.concat()),
+    };
     match given.is_empty() {
         true => Some(surname),
         false => Some(format!("{surname} {}", capitalized(&syllables(given)?.concat()))),
@@ -231,6 +252,13 @@ mod tests {
             dateline.english(None),
             "Nanchang, July 26 (Xinhua, by Guo Dongming, Xiong Liang and Ouyang Wen) --"
         );
+    }
+
+    #[test]
+    fn surnames_are_read_as_surnames() {
+        assert_eq!(romanize_name("曾光").as_deref(), Some("Zeng Guang"));
+        assert_eq!(romanize_name("单曾").as_deref(), Some("Shan Ceng"));
+        assert_eq!(romanize_name("司马光").as_deref(), Some("Sima Guang"));
     }
 
     #[test]

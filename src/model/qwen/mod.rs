@@ -543,8 +543,8 @@ impl Answer {
 }
 
 /// What produced the translations: the model file and every setting that changes them.
-/// Without context it is the signature of the engine before context existed, so that
-/// caches and manifests made then still match.
+/// Into Chinese without context it is the signature of the engine before context existed,
+/// so that caches and manifests made then still match.
 fn signature(path: &Path, to: Lang, length_cap: (f32, usize), context: usize) -> String {
     let mut signature = format!(
         "qwen:{}|greedy|cap={}x+{}|prompt=v4|scales=v1|script-check=v7|latin=source-words-v1|names=copy-rare-v1|retry=strict|han-deadline={HAN_DEADLINE}",

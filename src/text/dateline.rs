@@ -13,9 +13,11 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// News agencies whose datelines are recognised, with the name English wires give them.
+/// A name that starts with another comes before it (`中新网客户端`, its app, before `中新网`).
 const AGENCIES: &[(&str, &str)] = &[
     ("新华社", "Xinhua"),
     ("中新社", "China News Service"),
+    ("中新网客户端", "Chinanews.com"),
     ("中新网", "Chinanews.com"),
     ("中国新闻网", "Chinanews.com"),
     ("人民网", "People's Daily Online"),
@@ -267,6 +269,8 @@ mod tests {
         assert_eq!(dateline.place(), None);
         assert_eq!(rest, "据外媒报道，飓风登陆。");
         assert_eq!(dateline.english(None), "July 26 (Chinanews.com) --");
+        let (dateline, rest) = Dateline::split("中新网客户端7月26日电 据官方消息。").unwrap();
+        assert_eq!((dateline.place(), rest), (None, "据官方消息。"));
     }
 
     #[test]

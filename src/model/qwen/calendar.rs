@@ -107,11 +107,7 @@ impl CalendarTokens {
     /// The highest-scoring token in `scores` (one row of logits) that [`Self::forbids`]
     /// allows after `before`.
     pub fn best_allowed(&self, scores: &[f32], named: Named, before: &str) -> u32 {
-        let mut order: Vec<u32> = (0..scores.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]));
-        (order.into_iter())
-            .find(|&t| !self.forbids(named, t, before))
-            .unwrap_or_default()
+        super::best_token(scores, |t| !self.forbids(named, t, before)).unwrap_or_default()
     }
 }
 

@@ -462,12 +462,10 @@ impl QwenEngine {
     /// The highest-scoring token in `logits` (one row) that the Latin-word constraint
     /// allows after `run`; a stop token is always allowed.
     fn best_allowed(&self, scores: &[f32], kept: &KeptWords, run: &str) -> Result<u32> {
-        let mut order: Vec<u32> = (0..scores.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]));
-        order
-            .into_iter()
-            .find(|&t| self.stop.contains(&t) || kept.allows(run, &self.token_texts[t as usize]))
-            .context("no token is allowed")
+        best_token(scores, |t| {
+            self.stop.contains(&t) || kept.allows(run, &self.token_texts[t as usize])
+        })
+        .context("no token is allowed")
     }
 
     /// The cleaned-up text of an answer to `source` and what is wrong with it, if anything.
@@ -489,6 +487,13 @@ impl QwenEngine {
         };
         (text, defect)
     }
+}
+
+/// The highest-scoring token in `scores` (one row of logits) that `allowed` lets through.
+fn best_token(scores: &[f32], allowed: impl Fn(u32) -> bool) -> Option<u32> {
+    let mut order: Vec<u32> = (0..scores.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]));
+    order.into_iter().find(|&t| allowed(t))
 }
 
 /// `token`, or the best of `starts` where its score with [`NAME_BONUS`] added beats

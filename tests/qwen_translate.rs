@@ -211,6 +211,43 @@ fn datelines_by_rule_and_no_invented_dates() {
     }
 }
 
+/// An English dateline comes out in Chinese by rule: the agency's Chinese name, a US state
+/// from bitext's table with its town kept in English, a stand-alone city in the model's
+/// Chinese.
+#[test]
+fn english_datelines_by_rule() {
+    let Some(gguf) = qwen_gguf() else { return };
+    let mut opts = EngineOptions::new(EngineKind::Qwen, Lang::En, Lang::Zh);
+    opts.model_file = Some(gguf);
+    let mut engine = load_engine(&opts).expect("the GGUF loads");
+    let sources: Vec<String> = [
+        "ISLAMABAD (AP) - The president said on Sunday that he would visit the city next month.",
+        "AURORA, Colo. (AP) - A car drove through a crowd of protesters on Saturday.",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = engine.translate(&sources).expect("translation runs");
+    eprintln!("{out:#?}");
+    let (place, rest) = out[0]
+        .split_once("（美联社）——")
+        .unwrap_or_else(|| panic!("no dateline in {:?}", out[0]));
+    assert!(
+        !place.is_empty() && han(place) == place.chars().count(),
+        "{place:?}"
+    );
+    let rest_town = out[1]
+        .strip_prefix("科罗拉多州Aurora（美联社）——")
+        .unwrap_or_else(|| panic!("no dateline in {:?}", out[1]));
+    for rest in [rest, rest_town] {
+        assert!(han(rest) > 5, "{rest:?}");
+        assert!(
+            !rest.contains("AP") && !rest.contains("美联社") && !rest.contains("法新社"),
+            "{rest:?}"
+        );
+    }
+}
+
 /// Sentences decoded together, where answers end, are retried and give their place to the
 /// next sentence at different passes, come out exactly as they do one at a time, with the
 /// same token counts and retries. A cap of 16 new tokens cuts the longer answers short, so

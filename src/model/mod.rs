@@ -1,6 +1,5 @@
 //! Finding, fetching and loading model weights and tokenizers.
 
-use crate::text::Lang;
 use crate::translate::dateline::DatelineEngine;
 use crate::translate::{Engine, EngineKind, EngineOptions};
 use std::path::PathBuf;
@@ -28,7 +27,7 @@ pub mod marian;
 pub mod quantized;
 pub mod qwen;
 
-/// Loads the engine that `opts` describe, zh→en behind [`DatelineEngine`]. Fails before
+/// Loads the engine that `opts` describe, behind a [`DatelineEngine`]. Fails before
 /// any work when the model is missing.
 pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
     if opts.from == opts.to {
@@ -38,8 +37,5 @@ pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
         EngineKind::Marian => marian::load_engine(opts),
         EngineKind::Qwen => qwen::load_engine(opts),
     }?;
-    Ok(match (opts.from, opts.to) {
-        (Lang::Zh, Lang::En) => Box::new(DatelineEngine::new(engine)),
-        _ => engine,
-    })
+    Ok(Box::new(DatelineEngine::new(engine)))
 }

@@ -1,6 +1,6 @@
-//! An engine wrapper that writes Chinese news datelines by rule (see
-//! [`crate::text::dateline`]) and has the engine translate the dateline's place name and
-//! the rest of the sentence, its bare days of the month given their month.
+//! An engine wrapper that writes news datelines by rule (see [`crate::text::dateline`])
+//! and has the engine translate the dateline's place names and the rest of the sentence,
+//! a Chinese rest with its bare days of the month given their month.
 
 use super::{collect_each, in_context, Engine, EngineStats, InContext, Verdict};
 use crate::text::dateline::Dateline;
@@ -8,19 +8,18 @@ use crate::text::detect::is_han;
 use crate::text::Lang;
 use std::collections::BTreeMap;
 
-/// A zh→en engine that translates datelines by rule and the rest with `inner`.
+/// An engine that translates datelines by rule and the rest with `inner`.
 pub struct DatelineEngine {
     inner: Box<dyn Engine>,
-    /// English names of the places translated so far; a place is translated once.
+    /// Translations of the place names seen so far; a place is translated once.
     places: BTreeMap<String, Option<String>>,
     /// Place names the inner engine translated, which its stats count as sentences.
     place_rows: usize,
 }
 
 impl DatelineEngine {
-    /// Wraps `inner`, which must translate Chinese into English.
+    /// Wraps `inner`, in either direction.
     pub fn new(inner: Box<dyn Engine>) -> Self {
-        debug_assert_eq!(inner.direction(), (Lang::Zh, Lang::En));
         DatelineEngine {
             inner,
             places: BTreeMap::new(),
@@ -28,10 +27,10 @@ impl DatelineEngine {
         }
     }
 
-    /// Translates the places of `datelines` that have no English name yet, in one call.
+    /// Translates the places of `datelines` that have no translation yet, in one call.
     fn translate_places<'a>(&mut self, datelines: impl Iterator<Item = &'a Dateline>) -> anyhow::Result<()> {
         let mut new: Vec<String> = datelines
-            .filter_map(Dateline::place)
+            .flat_map(Dateline::places)
             .filter(|p| !self.places.contains_key(*p))
             .map(str::to_string)
             .collect();
@@ -42,25 +41,31 @@ impl DatelineEngine {
         }
         let answers = self.inner.translate_in_context(&in_context(&new, 0))?;
         self.place_rows += new.len();
+        let to = self.inner.direction().1;
         for (place, (answer, verdict)) in new.into_iter().zip(answers) {
-            let name = place_name(&answer).filter(|_| verdict.accepted() != Some(false));
+            let name = place_name(&answer, to).filter(|_| verdict.accepted() != Some(false));
             self.places.insert(place, name);
         }
         Ok(())
     }
 }
 
-/// The engine's answer for a place name, as a dateline writes it, or `None` when it is not
-/// a name (empty, Han left in it, or a sentence).
-fn place_name(answer: &str) -> Option<String> {
+/// The engine's answer for a place name, as a dateline writes it in `lang`, or `None` when
+/// it is not a name: empty, a sentence, or not in `lang`'s script (Han left in English,
+/// Latin letters in Chinese).
+fn place_name(answer: &str, lang: Lang) -> Option<String> {
     let name = answer
         .trim()
         .trim_end_matches(['.', '。'])
         .trim_matches(['"', '“', '”'])
         .trim();
-    let words = name.split_whitespace().count();
-    (!name.is_empty() && words <= 4 && !name.chars().any(is_han) && !name.contains(['(', ')']))
-        .then(|| name.to_string())
+    let is_name = match lang {
+        Lang::En => {
+            name.split_whitespace().count() <= 4 && !name.chars().any(is_han) && !name.contains(['(', ')'])
+        }
+        Lang::Zh => name.chars().count() <= 12 && name.chars().all(|c| is_han(c) || c == '·'),
+    };
+    (!name.is_empty() && is_name).then(|| name.to_string())
 }
 
 impl Engine for DatelineEngine {
@@ -97,36 +102,32 @@ impl Engine for DatelineEngine {
         items: &[InContext],
         done: &mut dyn FnMut(usize, (String, Verdict)) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let split: Vec<Option<(Dateline, &str)>> =
-            items.iter().map(|item| Dateline::split(&item.sentence)).collect();
+        let from = self.inner.direction().0;
+        let split: Vec<Option<(Dateline, &str)>> = items
+            .iter()
+            .map(|item| Dateline::split(&item.sentence, from))
+            .collect();
         self.translate_places(split.iter().flatten().map(|(d, _)| d))?;
         let rests: Vec<InContext> = items
             .iter()
             .zip(&split)
             .map(|(item, split)| InContext {
                 sentence: match split {
-                    Some((dateline, rest)) => dateline.dated(rest).into_owned(),
+                    Some((dateline, rest)) => dateline.prepared(rest).into_owned(),
                     None => item.sentence.clone(),
                 },
                 context: item.context.clone(),
             })
             .collect();
         let places = &self.places;
-        self.inner.translate_each(&rests, &mut |i, (text, verdict)| {
-            let Some((dateline, _)) = &split[i] else {
-                return done(i, (text, verdict));
-            };
-            let place = dateline
-                .place()
-                .and_then(|p| places.get(p))
-                .and_then(Option::as_deref);
-            let head = dateline.english(place);
-            let text = match text.is_empty() {
-                true => head,
-                false => format!("{head} {text}"),
-            };
-            done(i, (text, verdict))
-        })
+        self.inner
+            .translate_each(&rests, &mut |i, (text, verdict)| match &split[i] {
+                Some((dateline, _)) => {
+                    let text = dateline.translated(|p| places.get(p).cloned().flatten(), &text);
+                    done(i, (text, verdict))
+                }
+                None => done(i, (text, verdict)),
+            })
     }
 
     fn answers_independently(&self) -> bool {
@@ -146,15 +147,17 @@ mod tests {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    /// Answers every sentence with its length in characters, "Beijing." for `北京`, and
-    /// keeps the sentences of each call.
+    /// Answers every sentence with its length in characters, and a few place names with
+    /// a translation (`北京` "Beijing.", `Islamabad` `伊斯兰堡。`) or a copy; keeps the
+    /// sentences of each call.
     struct Lengths {
+        direction: (Lang, Lang),
         calls: Rc<RefCell<Vec<Vec<String>>>>,
     }
 
     impl Engine for Lengths {
         fn direction(&self) -> (Lang, Lang) {
-            (Lang::Zh, Lang::En)
+            self.direction
         }
         fn signature(&self) -> String {
             "lengths".into()
@@ -166,6 +169,8 @@ mod tests {
                 .map(|s| match s.as_str() {
                     "北京" => "Beijing.".to_string(),
                     "巴西利亚" => "巴西利亚".to_string(),
+                    "Islamabad" => "伊斯兰堡。".to_string(),
+                    "Seattle" => "Seattle".to_string(),
                     "" => String::new(),
                     s => format!("{} chars", s.chars().count()),
                 })
@@ -176,7 +181,10 @@ mod tests {
     #[test]
     fn the_engine_translates_the_rest_and_the_place_once() {
         let calls = Rc::new(RefCell::new(Vec::new()));
-        let inner = Lengths { calls: calls.clone() };
+        let inner = Lengths {
+            direction: (Lang::Zh, Lang::En),
+            calls: calls.clone(),
+        };
         let mut engine = DatelineEngine::new(Box::new(inner));
         let sentences: Vec<String> = [
             "新华社北京7月26日电（记者倪元锦）26日是首日。",
@@ -202,6 +210,42 @@ mod tests {
         let calls = calls.borrow();
         assert_eq!(calls[0], ["北京", "巴西利亚"]);
         assert_eq!(calls[1][..3], ["7月26日是首日。", "没有电头。", "天气晴。"]);
+        assert_eq!(calls.len(), 2);
+    }
+
+    #[test]
+    fn english_datelines_are_written_in_chinese() {
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let inner = Lengths {
+            direction: (Lang::En, Lang::Zh),
+            calls: calls.clone(),
+        };
+        let mut engine = DatelineEngine::new(Box::new(inner));
+        let sentences: Vec<String> = [
+            "ISLAMABAD (AP) - The president said.",
+            "AURORA, Colo. (AP) - A car drove.",
+            "SEATTLE - A crowd marched.",
+            "July 25 (UPI) -- An outbreak.",
+            "No dateline - here.",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let out = engine.translate(&sentences).unwrap();
+        assert_eq!(
+            out,
+            [
+                "伊斯兰堡（美联社）——19 chars",
+                // A place in a US state is kept in English, not translated.
+                "科罗拉多州Aurora（美联社）——12 chars",
+                // The engine copied the place in Latin letters: it is kept as a name.
+                "Seattle——16 chars",
+                "7月25日（合众国际社）——12 chars",
+                "19 chars",
+            ]
+        );
+        let calls = calls.borrow();
+        assert_eq!(calls[0], ["Islamabad", "Seattle"]);
         assert_eq!(calls.len(), 2);
     }
 }

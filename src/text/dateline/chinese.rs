@@ -1,9 +1,5 @@
 //! Datelines of Chinese news (`新华社北京7月26日电（记者倪元锦）`) and their English form
 //! (`Beijing, July 26 (Xinhua, by Ni Yuanjin) --`).
-//!
-//! A dateline follows a fixed convention, and small translation models drop it or misread
-//! it (`新华社` as "the State News Agency"), so bitext writes it by rule and has the model
-//! translate only the sentence after it, and the place name.
 
 use crate::text::detect::is_han;
 use crate::text::ENGLISH_MONTHS;
@@ -71,7 +67,7 @@ static BARE_DAY: LazyLock<Regex> =
 
 /// The dateline at the start of a Chinese news sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dateline {
+pub struct ChineseDateline {
     agency: &'static str,
     place: Option<String>,
     month: usize,
@@ -79,11 +75,11 @@ pub struct Dateline {
     byline: Vec<String>,
 }
 
-impl Dateline {
+impl ChineseDateline {
     /// The dateline that opens `sentence`, if any, and the rest of the sentence. A
     /// parenthesis after the date is read as the byline only when it holds names (with
     /// their roles); anything else stays in the rest.
-    pub fn split(sentence: &str) -> Option<(Dateline, &str)> {
+    pub fn split(sentence: &str) -> Option<(ChineseDateline, &str)> {
         let caps = DATELINE.captures(sentence)?;
         let agency = AGENCIES.iter().find(|(zh, _)| *zh == &caps[1])?.1;
         let month: usize = caps[3].parse().ok()?;
@@ -101,7 +97,7 @@ impl Dateline {
                 (Vec::new(), date_end + spaces)
             }
         };
-        let dateline = Dateline {
+        let dateline = ChineseDateline {
             agency,
             place,
             month,
@@ -227,7 +223,7 @@ mod tests {
     #[test]
     fn a_xinhua_dateline_with_reporters_is_split_off() {
         let (dateline, rest) =
-            Dateline::split("新华社深圳7月26日电（记者毛思倩、白瑜）鼓励居民勤做体检。").unwrap();
+            ChineseDateline::split("新华社深圳7月26日电（记者毛思倩、白瑜）鼓励居民勤做体检。").unwrap();
         assert_eq!(rest, "鼓励居民勤做体检。");
         assert_eq!(dateline.place(), Some("深圳"));
         assert_eq!(
@@ -239,7 +235,7 @@ mod tests {
     #[test]
     fn roles_are_dropped_and_ascii_parentheses_read() {
         let (dateline, rest) =
-            Dateline::split("新华社北京7月26日电(记者胡璐 通讯员李明)26日，长江洪水形成。").unwrap();
+            ChineseDateline::split("新华社北京7月26日电(记者胡璐 通讯员李明)26日，长江洪水形成。").unwrap();
         assert_eq!(rest, "26日，长江洪水形成。");
         assert_eq!(
             dateline.english(Some("Beijing")),
@@ -249,7 +245,8 @@ mod tests {
 
     #[test]
     fn three_names_are_listed_with_commas() {
-        let (dateline, _) = Dateline::split("新华社南昌7月26日电（郭冬明、熊亮、欧阳文）江西省。").unwrap();
+        let (dateline, _) =
+            ChineseDateline::split("新华社南昌7月26日电（郭冬明、熊亮、欧阳文）江西省。").unwrap();
         assert_eq!(
             dateline.english(None),
             "Nanchang, July 26 (Xinhua, by Guo Dongming, Xiong Liang and Ouyang Wen) --"
@@ -265,18 +262,18 @@ mod tests {
 
     #[test]
     fn a_dateline_without_place_or_byline_keeps_the_rest_whole() {
-        let (dateline, rest) = Dateline::split("中新网7月26日电 据外媒报道，飓风登陆。").unwrap();
+        let (dateline, rest) = ChineseDateline::split("中新网7月26日电 据外媒报道，飓风登陆。").unwrap();
         assert_eq!(dateline.place(), None);
         assert_eq!(rest, "据外媒报道，飓风登陆。");
         assert_eq!(dateline.english(None), "July 26 (Chinanews.com) --");
-        let (dateline, rest) = Dateline::split("中新网客户端7月26日电 据官方消息。").unwrap();
+        let (dateline, rest) = ChineseDateline::split("中新网客户端7月26日电 据官方消息。").unwrap();
         assert_eq!((dateline.place(), rest), (None, "据官方消息。"));
     }
 
     #[test]
     fn a_parenthesis_that_is_not_a_byline_stays_in_the_rest() {
         let (dateline, rest) =
-            Dateline::split("新华社北京7月26日电（2020年第3号洪水）长江洪水形成。").unwrap();
+            ChineseDateline::split("新华社北京7月26日电（2020年第3号洪水）长江洪水形成。").unwrap();
         assert_eq!(rest, "（2020年第3号洪水）长江洪水形成。");
         assert_eq!(dateline.english(Some("Beijing")), "Beijing, July 26 (Xinhua) --");
     }
@@ -284,7 +281,8 @@ mod tests {
     #[test]
     fn days_of_the_dateline_month_get_their_month() {
         let (dateline, rest) =
-            Dateline::split("新华社北京7月26日电 25日，26日上午和7月24日，28日将举行，7日内完成。").unwrap();
+            ChineseDateline::split("新华社北京7月26日电 25日，26日上午和7月24日，28日将举行，7日内完成。")
+                .unwrap();
         assert_eq!(
             dateline.dated(rest),
             "7月25日，7月26日上午和7月24日，28日将举行，7日内完成。"
@@ -301,7 +299,7 @@ mod tests {
             "新华社",
             "",
         ] {
-            assert_eq!(Dateline::split(sentence), None, "{sentence}");
+            assert_eq!(ChineseDateline::split(sentence), None, "{sentence}");
         }
     }
 }

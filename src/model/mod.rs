@@ -1,6 +1,6 @@
 //! Finding, fetching and loading model weights and tokenizers.
 
-use crate::translate::dateline::DatelineEngine;
+use crate::translate::news::NewsEngine;
 use crate::translate::{Engine, EngineKind, EngineOptions};
 use std::path::PathBuf;
 
@@ -27,7 +27,7 @@ pub mod marian;
 pub mod quantized;
 pub mod qwen;
 
-/// Loads the engine that `opts` describe, behind a [`DatelineEngine`]. Fails before
+/// Loads the engine that `opts` describe, behind a [`NewsEngine`]. Fails before
 /// any work when the model is missing.
 pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
     if opts.from == opts.to {
@@ -37,5 +37,5 @@ pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
         EngineKind::Marian => marian::load_engine(opts),
         EngineKind::Qwen => qwen::load_engine(opts),
     }?;
-    Ok(Box::new(DatelineEngine::new(engine)))
+    Ok(Box::new(NewsEngine::new(engine)))
 }

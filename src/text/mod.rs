@@ -5,6 +5,7 @@ pub mod clean;
 pub mod dateline;
 pub mod detect;
 pub mod fidelity;
+pub mod names;
 pub mod numbers;
 pub mod read;
 pub mod segment;

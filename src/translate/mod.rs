@@ -5,7 +5,7 @@
 //! read top to bottom: `model` → `translate` → `text`.
 
 pub mod batch;
-pub mod dateline;
+pub mod news;
 
 use crate::text::Lang;
 use std::path::PathBuf;

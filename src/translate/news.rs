@@ -1,15 +1,19 @@
-//! An engine wrapper that writes news datelines by rule (see [`crate::text::dateline`])
-//! and has the engine translate the dateline's place names and the rest of the sentence,
-//! a Chinese rest with its bare days of the month given their month.
+//! An engine wrapper that applies the conventions of news by rule, around any engine:
+//! datelines are written by rule (see [`crate::text::dateline`]) and the engine translates
+//! the dateline's place names and the rest of the sentence, a Chinese rest with its bare
+//! days of the month given their month; into English, Chinese names the engine misread in
+//! pinyin are put right from the source ([`crate::text::names`]).
 
 use super::{collect_each, in_context, Engine, EngineStats, InContext, Verdict};
 use crate::text::dateline::Dateline;
 use crate::text::detect::is_han;
+use crate::text::names::mend_names;
 use crate::text::Lang;
 use std::collections::BTreeMap;
 
-/// An engine that translates datelines by rule and the rest with `inner`.
-pub struct DatelineEngine {
+/// An engine that writes datelines and mends names by rule, and translates the rest with
+/// `inner`.
+pub struct NewsEngine {
     inner: Box<dyn Engine>,
     /// Translations of the place names seen so far; a place is translated once.
     places: BTreeMap<String, Option<String>>,
@@ -17,10 +21,10 @@ pub struct DatelineEngine {
     place_rows: usize,
 }
 
-impl DatelineEngine {
+impl NewsEngine {
     /// Wraps `inner`, in either direction.
     pub fn new(inner: Box<dyn Engine>) -> Self {
-        DatelineEngine {
+        NewsEngine {
             inner,
             places: BTreeMap::new(),
             place_rows: 0,
@@ -68,13 +72,17 @@ fn place_name(answer: &str, lang: Lang) -> Option<String> {
     (!name.is_empty() && is_name).then(|| name.to_string())
 }
 
-impl Engine for DatelineEngine {
+impl Engine for NewsEngine {
     fn direction(&self) -> (Lang, Lang) {
         self.inner.direction()
     }
 
     fn signature(&self) -> String {
-        format!("{}|datelines=v1", self.inner.signature())
+        let names = match self.inner.direction() {
+            (Lang::Zh, Lang::En) => "|names=source-pinyin",
+            _ => "",
+        };
+        format!("{}|datelines=v1{names}", self.inner.signature())
     }
 
     fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>> {
@@ -120,14 +128,18 @@ impl Engine for DatelineEngine {
             })
             .collect();
         let places = &self.places;
-        self.inner
-            .translate_each(&rests, &mut |i, (text, verdict)| match &split[i] {
-                Some((dateline, _)) => {
-                    let text = dateline.translated(|p| places.get(p).cloned().flatten(), &text);
-                    done(i, (text, verdict))
-                }
-                None => done(i, (text, verdict)),
-            })
+        let mends_names = self.inner.direction() == (Lang::Zh, Lang::En);
+        self.inner.translate_each(&rests, &mut |i, (text, verdict)| {
+            let text = match &split[i] {
+                Some((dateline, _)) => dateline.translated(|p| places.get(p).cloned().flatten(), &text),
+                None => text,
+            };
+            let text = match mends_names {
+                true => mend_names(&items[i].sentence, &text).into_owned(),
+                false => text,
+            };
+            done(i, (text, verdict))
+        })
     }
 
     fn answers_independently(&self) -> bool {
@@ -147,9 +159,9 @@ mod tests {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    /// Answers every sentence with its length in characters, and a few place names with
-    /// a translation (`北京` "Beijing.", `Islamabad` `伊斯兰堡。`) or a copy; keeps the
-    /// sentences of each call.
+    /// Answers every sentence with its length in characters, a few place names with a
+    /// translation (`北京` "Beijing.", `Islamabad` `伊斯兰堡。`) or a copy, and `刘化莲说。`
+    /// with the name misread; keeps the sentences of each call.
     struct Lengths {
         direction: (Lang, Lang),
         calls: Rc<RefCell<Vec<Vec<String>>>>,
@@ -171,6 +183,7 @@ mod tests {
                     "巴西利亚" => "巴西利亚".to_string(),
                     "Islamabad" => "伊斯兰堡。".to_string(),
                     "Seattle" => "Seattle".to_string(),
+                    "刘化莲说。" => "Liu Baoyan said.".to_string(),
                     "" => String::new(),
                     s => format!("{} chars", s.chars().count()),
                 })
@@ -185,12 +198,13 @@ mod tests {
             direction: (Lang::Zh, Lang::En),
             calls: calls.clone(),
         };
-        let mut engine = DatelineEngine::new(Box::new(inner));
+        let mut engine = NewsEngine::new(Box::new(inner));
         let sentences: Vec<String> = [
             "新华社北京7月26日电（记者倪元锦）26日是首日。",
             "没有电头。",
             "新华社北京7月27日电 天气晴。",
             "新华社巴西利亚7月25日电",
+            "刘化莲说。",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -204,9 +218,11 @@ mod tests {
                 "Beijing, July 27 (Xinhua) -- 4 chars",
                 // The engine kept the place in Han: it is written in pinyin.
                 "Baxiliya, July 25 (Xinhua) --",
+                // The engine misread the name: it is mended from the source.
+                "Liu Hualian said.",
             ]
         );
-        assert!(engine.signature().starts_with("lengths|datelines="));
+        assert_eq!(engine.signature(), "lengths|datelines=v1|names=source-pinyin");
         let calls = calls.borrow();
         assert_eq!(calls[0], ["北京", "巴西利亚"]);
         assert_eq!(calls[1][..3], ["7月26日是首日。", "没有电头。", "天气晴。"]);
@@ -220,7 +236,7 @@ mod tests {
             direction: (Lang::En, Lang::Zh),
             calls: calls.clone(),
         };
-        let mut engine = DatelineEngine::new(Box::new(inner));
+        let mut engine = NewsEngine::new(Box::new(inner));
         let sentences: Vec<String> = [
             "ISLAMABAD (AP) - The president said.",
             "AURORA, Colo. (AP) - A car drove.",
@@ -246,6 +262,7 @@ mod tests {
         );
         let calls = calls.borrow();
         assert_eq!(calls[0], ["Islamabad", "Seattle"]);
+        assert_eq!(engine.signature(), "lengths|datelines=v1");
         assert_eq!(calls.len(), 2);
     }
 }

@@ -10,7 +10,9 @@ use bitext::text::{Lang, ENGLISH_MONTHS};
 use bitext::translate::{in_context, EngineKind, EngineOptions};
 use qwen_common::{fixture_lines, qwen_gguf};
 
-fn translate_fixture(from: Lang, to: Lang, file: &str) -> Option<(Vec<String>, Vec<String>)> {
+/// `sources` translated by the cached Qwen GGUF, each printed with its answer; `None` (the
+/// test skips) without weights.
+fn translate(from: Lang, to: Lang, sources: &[String]) -> Option<Vec<String>> {
     let gguf = qwen_gguf()?;
     // RUST_LOG=bitext=debug shows the raw answers (tests/fixtures/qwen/answers.tsv comes from them).
     let _ = tracing_subscriber::fmt()
@@ -20,11 +22,16 @@ fn translate_fixture(from: Lang, to: Lang, file: &str) -> Option<(Vec<String>, V
     let mut opts = EngineOptions::new(EngineKind::Qwen, from, to);
     opts.model_file = Some(gguf);
     let mut engine = load_engine(&opts).expect("the GGUF loads");
-    let sources = fixture_lines(file);
-    let out = engine.translate(&sources).expect("translation runs");
+    let out = engine.translate(sources).expect("translation runs");
     for (s, t) in sources.iter().zip(&out) {
         eprintln!("{s}\n  -> {t}");
     }
+    Some(out)
+}
+
+fn translate_fixture(from: Lang, to: Lang, file: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let sources = fixture_lines(file);
+    let out = translate(from, to, &sources)?;
     Some((sources, out))
 }
 
@@ -63,15 +70,13 @@ fn assert_no_prompt_text(out: &str) {
 /// model's answer before the Latin-word constraint).
 #[test]
 fn the_sample_article_comes_out_without_english_words() {
-    let Some(gguf) = qwen_gguf() else { return };
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/en/beijing-key-industries.txt");
     let article = load_article(&path, Some(Lang::En)).expect("the sample article reads");
     let sources: Vec<String> = article.sentences().concat();
-    let mut opts = EngineOptions::new(EngineKind::Qwen, Lang::En, Lang::Zh);
-    opts.model_file = Some(gguf);
-    let mut engine = load_engine(&opts).expect("the GGUF loads");
-    let out = engine.translate(&sources).expect("translation runs");
+    let Some(out) = translate(Lang::En, Lang::Zh, &sources) else {
+        return;
+    };
     let mixed: Vec<(&String, &String)> = sources
         .iter()
         .zip(&out)
@@ -175,19 +180,14 @@ fn chinese_news_becomes_english_with_its_numbers() {
 /// comes out as neither a weekday nor a month the source lacks.
 #[test]
 fn datelines_by_rule_and_no_invented_dates() {
-    let Some(gguf) = qwen_gguf() else { return };
-    let mut opts = EngineOptions::new(EngineKind::Qwen, Lang::Zh, Lang::En);
-    opts.model_file = Some(gguf);
-    let mut engine = load_engine(&opts).expect("the GGUF loads");
-    let sources: Vec<String> = [
+    let sources = [
         "新华社北京3月12日电（记者王丽）12日，北京市发布了新的垃圾分类规定。",
         "该市交通部门18日表示，地铁将从下周起延长运营时间。",
     ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let out = engine.translate(&sources).expect("translation runs");
-    eprintln!("{out:#?}");
+    .map(String::from);
+    let Some(out) = translate(Lang::Zh, Lang::En, &sources) else {
+        return;
+    };
     let (place, rest) = out[0]
         .split_once(", March 12 (Xinhua, by Wang Li) -- ")
         .unwrap_or_else(|| panic!("no dateline in {:?}", out[0]));
@@ -216,19 +216,14 @@ fn datelines_by_rule_and_no_invented_dates() {
 /// Chinese.
 #[test]
 fn english_datelines_by_rule() {
-    let Some(gguf) = qwen_gguf() else { return };
-    let mut opts = EngineOptions::new(EngineKind::Qwen, Lang::En, Lang::Zh);
-    opts.model_file = Some(gguf);
-    let mut engine = load_engine(&opts).expect("the GGUF loads");
-    let sources: Vec<String> = [
+    let sources = [
         "ISLAMABAD (AP) - The president said on Sunday that he would visit the city next month.",
         "AURORA, Colo. (AP) - A car drove through a crowd of protesters on Saturday.",
     ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let out = engine.translate(&sources).expect("translation runs");
-    eprintln!("{out:#?}");
+    .map(String::from);
+    let Some(out) = translate(Lang::En, Lang::Zh, &sources) else {
+        return;
+    };
     let (place, rest) = out[0]
         .split_once("（美联社）——")
         .unwrap_or_else(|| panic!("no dateline in {:?}", out[0]));

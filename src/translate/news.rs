@@ -191,25 +191,33 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_engine_translates_the_rest_and_the_place_once() {
+    /// `sentences` through a `NewsEngine` around [`Lengths`] in `direction`: the answers,
+    /// the sentences of each call to the inner engine, and the signature.
+    fn translate(direction: (Lang, Lang), sentences: &[&str]) -> (Vec<String>, Vec<Vec<String>>, String) {
         let calls = Rc::new(RefCell::new(Vec::new()));
         let inner = Lengths {
-            direction: (Lang::Zh, Lang::En),
+            direction,
             calls: calls.clone(),
         };
         let mut engine = NewsEngine::new(Box::new(inner));
-        let sentences: Vec<String> = [
-            "新华社北京7月26日电（记者倪元锦）26日是首日。",
-            "没有电头。",
-            "新华社北京7月27日电 天气晴。",
-            "新华社巴西利亚7月25日电",
-            "刘化莲说。",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let sentences: Vec<String> = sentences.iter().map(|s| s.to_string()).collect();
         let out = engine.translate(&sentences).unwrap();
+        let calls = calls.borrow().clone();
+        (out, calls, engine.signature())
+    }
+
+    #[test]
+    fn the_engine_translates_the_rest_and_the_place_once() {
+        let (out, calls, signature) = translate(
+            (Lang::Zh, Lang::En),
+            &[
+                "新华社北京7月26日电（记者倪元锦）26日是首日。",
+                "没有电头。",
+                "新华社北京7月27日电 天气晴。",
+                "新华社巴西利亚7月25日电",
+                "刘化莲说。",
+            ],
+        );
         assert_eq!(
             out,
             [
@@ -222,8 +230,7 @@ mod tests {
                 "Liu Hualian said.",
             ]
         );
-        assert_eq!(engine.signature(), "lengths|datelines=v1|pinyin-names=source");
-        let calls = calls.borrow();
+        assert_eq!(signature, "lengths|datelines=v1|pinyin-names=source");
         assert_eq!(calls[0], ["北京", "巴西利亚"]);
         assert_eq!(calls[1][..3], ["7月26日是首日。", "没有电头。", "天气晴。"]);
         assert_eq!(calls.len(), 2);
@@ -231,23 +238,16 @@ mod tests {
 
     #[test]
     fn english_datelines_are_written_in_chinese() {
-        let calls = Rc::new(RefCell::new(Vec::new()));
-        let inner = Lengths {
-            direction: (Lang::En, Lang::Zh),
-            calls: calls.clone(),
-        };
-        let mut engine = NewsEngine::new(Box::new(inner));
-        let sentences: Vec<String> = [
-            "ISLAMABAD (AP) - The president said.",
-            "AURORA, Colo. (AP) - A car drove.",
-            "SEATTLE - A crowd marched.",
-            "July 25 (UPI) -- An outbreak.",
-            "No dateline - here.",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let out = engine.translate(&sentences).unwrap();
+        let (out, calls, signature) = translate(
+            (Lang::En, Lang::Zh),
+            &[
+                "ISLAMABAD (AP) - The president said.",
+                "AURORA, Colo. (AP) - A car drove.",
+                "SEATTLE - A crowd marched.",
+                "July 25 (UPI) -- An outbreak.",
+                "No dateline - here.",
+            ],
+        );
         assert_eq!(
             out,
             [
@@ -260,9 +260,8 @@ mod tests {
                 "19 chars",
             ]
         );
-        let calls = calls.borrow();
         assert_eq!(calls[0], ["Islamabad", "Seattle"]);
-        assert_eq!(engine.signature(), "lengths|datelines=v1");
+        assert_eq!(signature, "lengths|datelines=v1");
         assert_eq!(calls.len(), 2);
     }
 }

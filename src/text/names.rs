@@ -79,6 +79,14 @@ pub(crate) fn capitalized(word: &str) -> String {
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
+/// `c` read as a surname: `曾` → "zeng", where its first reading is ceng.
+fn read_as_surname(c: char) -> Option<String> {
+    match SURNAME_READINGS.iter().find(|(s, _)| *s == c) {
+        Some((_, reading)) => Some(reading.to_string()),
+        None => syllables(&c.to_string()).map(|s| s.concat()),
+    }
+}
+
 /// A Chinese personal name in pinyin, surname first: `倪元锦` → "Ni Yuanjin".
 pub fn romanize_name(name: &str) -> Option<String> {
     let surname_len = match DOUBLE_SURNAMES.iter().any(|s| name.starts_with(s)) {
@@ -90,9 +98,8 @@ pub fn romanize_name(name: &str) -> Option<String> {
         .nth(surname_len)
         .map_or(name.len(), |(i, _)| i);
     let (surname, given) = name.split_at(split);
-    let reading = (surname.chars().next()).and_then(|c| SURNAME_READINGS.iter().find(|(s, _)| *s == c));
-    let surname = match reading {
-        Some((_, reading)) if surname.chars().count() == 1 => capitalized(reading),
+    let surname = match surname_len {
+        1 => capitalized(&read_as_surname(surname.chars().next()?)?),
         _ => capitalized(&syllables(surname)?.concat()),
     };
     match given.is_empty() {
@@ -101,16 +108,14 @@ pub fn romanize_name(name: &str) -> Option<String> {
     }
 }
 
-/// The reading of `c` as a surname (`曾` → "zeng"), if it is a common one.
+/// The reading of `c` as a surname, if it is a common one.
 fn surname_reading(c: char) -> Option<String> {
-    if !SURNAMES.contains(c) {
-        return None;
-    }
-    match SURNAME_READINGS.iter().find(|(s, _)| *s == c) {
-        Some((_, reading)) => Some(reading.to_string()),
-        None => syllables(&c.to_string()).map(|s| s.concat()),
-    }
+    SURNAMES.contains(c).then(|| read_as_surname(c)).flatten()
 }
+
+/// The readings of the common surnames ("wang", "zeng", …).
+static SURNAME_SYLLABLES: LazyLock<HashSet<String>> =
+    LazyLock::new(|| SURNAMES.chars().filter_map(surname_reading).collect());
 
 /// Whether `word` (lower case) reads as one or two pinyin syllables.
 fn one_or_two_syllables(word: &str) -> bool {
@@ -129,8 +134,8 @@ struct Candidate {
 struct SourceNames {
     /// Every surname with one and with two characters after it.
     all: Vec<Candidate>,
-    /// Every surname with the given name it most likely has: two characters, or one where
-    /// the second (or the character after) ends a name.
+    /// Every surname with the given name it most likely has: the Han characters after it,
+    /// up to two, stopping at one that ends a name (`周燕继续` → `周燕`).
     likely: Vec<Candidate>,
 }
 
@@ -170,11 +175,7 @@ impl SourceNames {
     /// given name. `None` keeps the words as written.
     fn mend(&self, surname: &str, given: &str) -> Option<String> {
         let (s, g) = (surname.to_lowercase(), given.to_lowercase());
-        if !SURNAMES
-            .chars()
-            .any(|c| surname_reading(c).as_deref() == Some(&s))
-            || !one_or_two_syllables(&g)
-        {
+        if !SURNAME_SYLLABLES.contains(&s) || !one_or_two_syllables(&g) {
             return None;
         }
         let reading = |given: &str| syllables(given).map(|s| s.concat());
@@ -185,10 +186,10 @@ impl SourceNames {
         let other_surnames: BTreeSet<&String> =
             self.all.iter().filter(given_reads).map(|c| &c.surname).collect();
         if !other_surnames.is_empty() {
-            let [surname] = other_surnames.into_iter().collect::<Vec<_>>()[..] else {
+            let [other] = other_surnames.into_iter().collect::<Vec<_>>()[..] else {
                 return None;
             };
-            return Some(format!("{} {given}", capitalized(surname)));
+            return Some(format!("{} {given}", capitalized(other)));
         }
         let givens: BTreeSet<&String> = self
             .likely

@@ -161,10 +161,21 @@ impl EnglishDateline {
     /// state is a small town, which small models mistranslate (`AURORA, Colo.` came out as
     /// `阿尔卑斯`, the Alps), so it is kept in English.
     pub fn places(&self) -> Vec<&str> {
-        match self.region.as_deref() {
-            Some(region) if state(region).is_some() => Vec::new(),
-            region => self.place.as_deref().into_iter().chain(region).collect(),
+        match self.state() {
+            Some(_) => Vec::new(),
+            None => self
+                .place
+                .as_deref()
+                .into_iter()
+                .chain(self.region.as_deref())
+                .collect(),
         }
+    }
+
+    /// The Chinese name of the region when it is a US state.
+    fn state(&self) -> Option<&'static str> {
+        let region = self.region.as_deref()?;
+        STATES.iter().find(|(en, _)| *en == region).map(|(_, zh)| *zh)
     }
 
     /// The dateline in Chinese news style, given the Chinese names of its places (a name
@@ -172,13 +183,13 @@ impl EnglishDateline {
     pub fn chinese(&self, translated: impl Fn(&str) -> Option<String>) -> String {
         let name = |english: &str| translated(english).unwrap_or_else(|| english.to_string());
         let mut out = String::new();
-        match self.region.as_deref().map(|r| (r, state(r))) {
-            Some((_, Some(state))) => {
+        match self.state() {
+            Some(state) => {
                 out.push_str(state);
                 out.push_str(self.place.as_deref().unwrap_or_default());
             }
-            region => {
-                out.extend(region.map(|(r, _)| name(r)));
+            None => {
+                out.extend(self.region.as_deref().map(name));
                 out.extend(self.place.as_deref().map(name));
             }
         }
@@ -191,11 +202,6 @@ impl EnglishDateline {
         out.push_str("——");
         out
     }
-}
-
-/// The Chinese name of a US state as a dateline abbreviates it.
-fn state(region: &str) -> Option<&'static str> {
-    STATES.iter().find(|(en, _)| *en == region).map(|(_, zh)| *zh)
 }
 
 /// The number of a month written out or abbreviated (`July`, `Sept.`).

@@ -1,7 +1,9 @@
 //! Into English, weekdays and dates in months only where the source names them. Chinese
 //! news dates events by the day of the month (`26日`), and small models turn that into a
 //! weekday ("on Monday", 11 of Coder-1.5B's answers on WMT21 zh→en lines 151–500) or, kept
-//! from weekdays, into a month of their own ("on April 24"): wrong facts both.
+//! from weekdays, into a month of their own ("on April 24"): wrong facts both. Nor can a
+//! model know the year of a date its source writes without one, yet it adds one ("As of
+//! July 25, 2021", 7 of Coder-1.5B's answers on lines 1–800).
 
 use crate::text::detect::is_han;
 use crate::text::ENGLISH_MONTHS;
@@ -122,6 +124,51 @@ pub fn with_article(text: &str) -> Cow<'_, str> {
     BARE_ORDINAL.replace_all(text, "$1 the $2")
 }
 
+/// A month and day with a year after it ("July 25, 2021"), or a month with a year ("July
+/// 2021").
+static DATED_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    let months = ENGLISH_MONTHS.join("|");
+    Regex::new(&format!(
+        r"\b((?:{months})(?: [0-9]{{1,2}}(?:st|nd|rd|th)?)?),? ((?:19|20)[0-9]{{2}})\b"
+    ))
+    .expect("the dated-year pattern is valid")
+});
+
+/// A year in a Chinese sentence, in digits or in Han digits before `年` (`二〇二〇年`).
+static SOURCE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9])((?:19|20)[0-9]{2})(?:[^0-9]|$)|([〇零一二三四五六七八九]{4})年")
+        .expect("the source-year pattern is valid")
+});
+
+/// The years `source` writes, as four ASCII digits.
+fn source_years(source: &str) -> Vec<String> {
+    let digit = |c: char| match c {
+        '〇' | '零' => '0',
+        _ => char::from(b'1' + "一二三四五六七八九".chars().position(|d| d == c).unwrap_or(0) as u8),
+    };
+    SOURCE_YEAR
+        .captures_iter(source)
+        .filter_map(|c| match (c.get(1), c.get(2)) {
+            (Some(year), _) => Some(year.as_str().to_string()),
+            (None, Some(han)) => Some(han.as_str().chars().map(digit).collect()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `text` without the year of a date ("July 25, 2021" → "July 25") that its Chinese
+/// `source` does not write.
+pub fn without_invented_years<'a>(text: &'a str, source: &str) -> Cow<'a, str> {
+    let years = source_years(source);
+    DATED_YEAR.replace_all(text, |c: &regex::Captures| {
+        if years.iter().any(|y| *y == c[2]) {
+            c[0].to_string()
+        } else {
+            c[1].to_string()
+        }
+    })
+}
+
 /// True when `text` ends with a word after which a month is a date, or with a day.
 fn after_date_word(text: &str) -> bool {
     let last = text.split_whitespace().last().unwrap_or_default().to_lowercase();
@@ -183,6 +230,48 @@ mod tests {
         assert_eq!(forbidden("7月26日，长江洪水形成。", "It formed on"), [0, 1, 2]);
         assert_eq!(forbidden("周一，长江洪水形成。", "It formed in early"), [4, 5, 7]);
         assert!(forbidden("7月26日（周日）", "on").is_empty());
+    }
+
+    #[test]
+    fn a_date_keeps_only_a_year_its_source_writes() {
+        let cases = [
+            (
+                "截至7月25日",
+                "As of July 25, 2021, a total of 69.",
+                "As of July 25, a total of 69.",
+            ),
+            (
+                "7月13日17时",
+                "on July 13, 2007, at 5:07 PM.",
+                "on July 13, at 5:07 PM.",
+            ),
+            (
+                "6月1日",
+                "It reopened on June 1st 2023.",
+                "It reopened on June 1st.",
+            ),
+            ("7月", "Sales in July 2021 rose.", "Sales in July rose."),
+            (
+                "2020年7月",
+                "Sales in July 2020 rose.",
+                "Sales in July 2020 rose.",
+            ),
+            (
+                "二〇二〇年7月",
+                "Sales in July, 2020 rose.",
+                "Sales in July, 2020 rose.",
+            ),
+            ("2019年", "On July 25, 2021, in 2019.", "On July 25, in 2019."),
+            (
+                "下半年",
+                "in the second half of 2018",
+                "in the second half of 2018",
+            ),
+            ("7月", "July 20,000 people", "July 20,000 people"),
+        ];
+        for (source, answer, mended) in cases {
+            assert_eq!(without_invented_years(answer, source), mended, "{answer}");
+        }
     }
 
     #[test]

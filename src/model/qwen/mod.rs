@@ -477,7 +477,7 @@ impl QwenEngine {
         }
         let text = prompt::clean_output(answer, source);
         let text = match self.to {
-            Lang::En => calendar::with_article(&text).into_owned(),
+            Lang::En => calendar::without_invented_years(&calendar::with_article(&text), source).into_owned(),
             Lang::Zh => text,
         };
         let defect = prompt::defect(&text, source, self.to);
@@ -558,7 +558,7 @@ fn signature(path: &Path, to: Lang, length_cap: (f32, usize), context: usize) ->
         length_cap.1
     );
     if to == Lang::En {
-        signature.push_str("|calendar=source-only");
+        signature.push_str("|calendar=source-only-v2");
     }
     if context > 0 {
         signature.push_str(&format!("|context=source-{context}"));

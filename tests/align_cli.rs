@@ -280,6 +280,35 @@ fn an_english_source_aligns_as_the_mirror_of_the_chinese_one() {
 }
 
 #[test]
+fn regrouping_needs_an_engine_that_scores_translations() {
+    let out = run(&[&f("zh.txt"), &f("en.txt"), "--lines", "--regroup"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--regroup needs an engine"),
+        "{}",
+        stderr(&out)
+    );
+    let marian = fixture("marian/tiny-zh-en").display().to_string();
+    let out = run(&[
+        &f("zh.txt"),
+        &f("en.txt"),
+        "--lines",
+        "--engine",
+        "marian",
+        "--model-dir",
+        &marian,
+        "--regroup",
+        "4",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot score translations"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn an_unknown_embedding_model_is_a_clear_error() {
     let out = run(&[&f("zh.txt"), &f("en.txt"), "--lines", "--embed=/no/such/model"]);
     assert_eq!(out.status.code(), Some(2));

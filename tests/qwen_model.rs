@@ -1,13 +1,15 @@
 //! The Qwen2 pieces on a real GGUF: the tokenizer rebuilt from GGUF metadata gives the ids
 //! HF transformers gives (`scripts/qwen_tokenizer_reference.py`), Q5_0 weights convert exactly,
-//! and continuing from a prompt-prefix snapshot equals running the whole prompt.
+//! continuing from a prompt-prefix snapshot equals running the whole prompt, and a scored
+//! answer sums the log-probabilities that decoding it step by step reads.
 //! Skips when no model is present.
 
 mod qwen_common;
 
 use bitext::model::qwen::model::{argmax, KvCache, Qwen2, Step};
-use bitext::model::qwen::{encode, prompt::context_block, prompt::Prompt, tokenizer};
+use bitext::model::qwen::{encode, prompt::context_block, prompt::Prompt, tokenizer, QwenEngine};
 use bitext::text::Lang;
+use bitext::translate::{Engine, EngineKind, EngineOptions};
 use candle_core::quantized::gguf_file;
 use candle_core::Device;
 use qwen_common::qwen_gguf;
@@ -219,4 +221,42 @@ fn a_prompt_with_context_split_for_the_shared_head_tokenizes_like_the_whole_prom
             "{sentence}"
         );
     }
+}
+
+#[test]
+fn a_scored_answer_reads_the_log_probabilities_decoding_reads() {
+    let Some((tok, model, prompt, _, prefix)) = model_after_prefix() else {
+        return;
+    };
+    let path = qwen_gguf().unwrap();
+    let opts = EngineOptions::new(EngineKind::Qwen, Lang::En, Lang::Zh);
+    let mut engine = QwenEngine::load(&path, &opts).unwrap();
+    let source = "The weather is fine today.";
+    let (right, wrong) = ("今天天气很好。", "我昨天买了三个苹果。");
+    let pairs = [(source, right), (source, wrong), ("He left.", "他走了。")]
+        .map(|(s, t)| (s.to_string(), t.to_string()));
+    let scores = engine.log_likelihoods(&pairs).unwrap();
+    assert!(scores[0] > scores[1] + 5.0, "{scores:?}");
+
+    // The same sum, one decoding step at a time.
+    let mut cache = prefix.clone();
+    let mut logits = model
+        .forward(
+            &encode(&tok, &format!("{source}{}", prompt.suffix)).unwrap(),
+            &mut cache,
+        )
+        .unwrap();
+    let mut answer = encode(&tok, right).unwrap();
+    answer.push(tok.token_to_id("<|im_end|>").unwrap());
+    let mut sum = 0.0;
+    for &t in &answer {
+        let logp = candle_nn::ops::log_softmax(&logits, candle_core::D::Minus1).unwrap();
+        sum += f64::from(logp.get(t as usize).unwrap().to_scalar::<f32>().unwrap());
+        logits = model.forward(&[t], &mut cache).unwrap();
+    }
+    assert!(
+        (sum - scores[0]).abs() < 0.05,
+        "stepwise {sum}, scored {}",
+        scores[0]
+    );
 }

@@ -4,9 +4,11 @@
 //! A pair is read ([`read_pair`], or every pair of two folders with [`folder_pairs`]),
 //! sides without a translation are translated when an engine is given, and
 //! [`align_documents`] aligns the pairs in parallel (with embeddings when an embedder
-//! is given) and returns, per document, the alignment and its corpus pairs.
+//! is given; one after the other when the engine regroups beads) and returns, per
+//! document, the alignment and its corpus pairs.
 
-use super::{align, align_embedded, char_len, AlignConfig, AlignError, Alignment, Side};
+use super::regroup::Likelihood;
+use super::{align, align_embedded, align_regrouped, char_len, AlignConfig, AlignError, Alignment, Side};
 use crate::corpus::SentencePair;
 use crate::model::embed::SentenceEmbedder;
 use crate::text::{article::load_article, join_sentences, Lang};
@@ -104,6 +106,23 @@ pub struct ReadOptions {
 
 /// Loads the engine for a direction; called once per direction that needs one.
 pub type EngineLoader<'a> = dyn FnMut(Lang, Lang) -> anyhow::Result<Box<dyn Engine>> + 'a;
+
+/// The engines loaded so far, one per direction.
+struct Engines<'l, 'a> {
+    load: &'l mut EngineLoader<'a>,
+    loaded: HashMap<(Lang, Lang), Box<dyn Engine>>,
+}
+
+impl Engines<'_, '_> {
+    /// The engine for `from` → `to`, loaded on first use.
+    fn get(&mut self, from: Lang, to: Lang) -> anyhow::Result<&mut dyn Engine> {
+        let engine = match self.loaded.entry((from, to)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert((self.load)(from, to)?),
+        };
+        Ok(engine.as_mut())
+    }
+}
 
 /// Reads a text as sentences in `lang` (detected when `None`).
 pub fn read_text(path: &Path, lines: bool, lang: Option<Lang>) -> anyhow::Result<(Lang, Vec<String>)> {
@@ -246,13 +265,12 @@ pub fn folder_pairs(
 }
 
 /// Translates every side that has no translation yet (the target side only with
-/// `both_ways`), loading one engine per direction with `load`.
-pub fn translate_missing(
+/// `both_ways`) with the engine of its direction.
+fn translate_missing(
     pairs: &mut [DocumentPair],
-    load: &mut EngineLoader,
+    engines: &mut Engines,
     both_ways: bool,
 ) -> anyhow::Result<()> {
-    let mut engines: HashMap<(Lang, Lang), Box<dyn Engine>> = HashMap::new();
     for pair in pairs {
         let (src_lang, tgt_lang) = (pair.src.lang, pair.tgt.lang);
         if src_lang == tgt_lang {
@@ -266,11 +284,8 @@ pub fn translate_missing(
             if text.translation.is_some() || text.sentences.is_empty() {
                 continue;
             }
-            let engine = match engines.entry((text.lang, to)) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(v) => v.insert(load(text.lang, to)?),
-            };
-            let out = engine
+            let out = engines
+                .get(text.lang, to)?
                 .translate_document(&text.sentences)
                 .with_context(|| format!("translating {}", text.path.display()))?;
             text.translation = Some(out.into_iter().map(|(text, _)| text).collect());
@@ -280,9 +295,11 @@ pub fn translate_missing(
 }
 
 /// Aligns document pairs: translates the sides without a translation when `engine`
-/// is given (see [`translate_missing`]), then aligns every pair in parallel, adding
-/// embedding scores when `embedder` is given. One result per pair, in order; a pair
-/// that cannot be aligned gets its error with the source path.
+/// is given (the engine of each direction loaded once), then aligns every pair in
+/// parallel, adding embedding scores when `embedder` is given. With
+/// [`AlignConfig::regroup`] and an engine, the pairs are aligned one after the other and
+/// the engine of their direction regroups their beads. One result per pair, in order; a
+/// pair that cannot be aligned gets its error with the source path.
 pub fn align_documents(
     mut pairs: Vec<DocumentPair>,
     engine: Option<&mut EngineLoader>,
@@ -290,28 +307,53 @@ pub fn align_documents(
     config: &AlignConfig,
     both_ways: bool,
 ) -> anyhow::Result<Vec<anyhow::Result<AlignedDocument>>> {
-    if let Some(load) = engine {
-        translate_missing(&mut pairs, load, both_ways)?;
+    let with_path = |pair: DocumentPair, likelihood: Option<&mut Likelihood>| {
+        let path = pair.src.path.clone();
+        align_document(pair, config, embedder, likelihood).with_context(|| path.display().to_string())
+    };
+    let Some(load) = engine else {
+        return Ok(pairs.into_par_iter().map(|pair| with_path(pair, None)).collect());
+    };
+    let mut engines = Engines {
+        load,
+        loaded: HashMap::new(),
+    };
+    translate_missing(&mut pairs, &mut engines, both_ways)?;
+    if config.regroup.is_none() {
+        return Ok(pairs.into_par_iter().map(|pair| with_path(pair, None)).collect());
     }
-    Ok(pairs
-        .into_par_iter()
-        .map(|pair| {
-            let path = pair.src.path.clone();
-            align_document(pair, config, embedder).with_context(|| path.display().to_string())
-        })
-        .collect())
+    // An engine that cannot score fails here, once, rather than on every document.
+    for pair in pairs.iter().filter(|p| p.src.lang != p.tgt.lang) {
+        engines.get(pair.src.lang, pair.tgt.lang)?.log_likelihoods(&[])?;
+    }
+    let mut out = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        if pair.src.lang == pair.tgt.lang {
+            out.push(with_path(pair, None));
+            continue;
+        }
+        let engine = engines.get(pair.src.lang, pair.tgt.lang)?;
+        out.push(with_path(
+            pair,
+            Some(&mut |pairs: &[(String, String)]| engine.log_likelihoods(pairs)),
+        ));
+    }
+    Ok(out)
 }
 
-/// Aligns one document pair with the translations it carries.
+/// Aligns one document pair with the translations it carries, regrouping its beads with
+/// `likelihood` when it is given and [`AlignConfig::regroup`] is set.
 pub fn align_document(
     pair: DocumentPair,
     config: &AlignConfig,
     embedder: Option<&dyn SentenceEmbedder>,
+    likelihood: Option<&mut Likelihood>,
 ) -> Result<AlignedDocument, AlignError> {
     let (src, tgt) = (pair.src.side(), pair.tgt.side());
-    let alignment = match embedder {
-        Some(e) => align_embedded(&src, &tgt, config, e)?,
-        None => align(&src, &tgt, config)?,
+    let alignment = match (likelihood, embedder) {
+        (Some(likelihood), _) => align_regrouped(&src, &tgt, config, embedder, likelihood)?,
+        (None, Some(e)) => align_embedded(&src, &tgt, config, e)?,
+        (None, None) => align(&src, &tgt, config)?,
     };
     let pairs = corpus_pairs(&pair, &alignment);
     let count = |t: &Text| -> usize { t.sentences.iter().map(|s| char_len(s)).sum() };

@@ -15,7 +15,9 @@
 //! band around the length diagonal, then the full bead search in a narrow window
 //! around the anchors ([`window`], [`search`]). Without anchors the band is searched.
 //! A second look ([`revise`]) splits off sentences glued to a bead they share nothing
-//! with and pairs moved passages out of order, as edited news needs.
+//! with and pairs moved passages out of order, as edited news needs. With a translation
+//! model to ask, [`align_regrouped`] then moves single sentences across bead boundaries
+//! where the model reads them with the neighbouring bead ([`regroup`]).
 
 pub mod anchors;
 pub mod calibration;
@@ -26,12 +28,13 @@ pub mod ladder;
 pub mod length;
 pub mod lexical;
 pub mod overrides;
+pub mod regroup;
 pub mod revise;
 pub mod search;
 pub mod window;
 
 use crate::model::embed::SentenceEmbedder;
-use crate::text::Lang;
+use crate::text::{join_sentences, Lang};
 use anchors::Anchors;
 use calibration::{Evidence, Signals};
 use embedding::{EmbeddingError, EmbeddingTerm};
@@ -230,6 +233,10 @@ pub struct AlignConfig {
     /// Scaled similarity two sentences of a moved passage (unaligned or glued) need to
     /// be paired out of order; `None` leaves moved passages as the search found them.
     pub moved_threshold: Option<f64>,
+    /// How much more likely (in nats) a translation model must find a neighbouring
+    /// bead's grouping of a sentence for [`align_regrouped`] to move it there
+    /// ([`regroup`]); `None` keeps the path as it is.
+    pub regroup: Option<f64>,
 }
 
 impl AlignConfig {
@@ -263,6 +270,7 @@ impl Default for AlignConfig {
             split_threshold: Some(0.2),
             glued_threshold: Some(0.3),
             moved_threshold: Some(0.5),
+            regroup: None,
         }
     }
 }
@@ -346,6 +354,9 @@ pub enum AlignError {
     /// The embedding model failed.
     #[error(transparent)]
     Embedding(#[from] EmbeddingError),
+    /// The translation model that regroups beads failed.
+    #[error("regrouping beads: {0:#}")]
+    Regroup(anyhow::Error),
 }
 
 /// Anchor density (first-pass anchors per sentence of the shorter side) from which a
@@ -634,7 +645,7 @@ impl Scorer<'_> {
 
 /// Aligns the sentences of `src` and `tgt`.
 pub fn align(src: &Side, tgt: &Side, config: &AlignConfig) -> Result<Alignment, AlignError> {
-    align_with(src, tgt, config, None)
+    align_with(src, tgt, config, None, None)
 }
 
 /// Aligns the sentences of `src` and `tgt`, adding the cosine of their vectors from
@@ -646,7 +657,20 @@ pub fn align_embedded(
     config: &AlignConfig,
     embedder: &dyn SentenceEmbedder,
 ) -> Result<Alignment, AlignError> {
-    align_with(src, tgt, config, Some(embedder))
+    align_with(src, tgt, config, Some(embedder), None)
+}
+
+/// Aligns like [`align`] (or [`align_embedded`] with `embedder`), then regroups the path
+/// with `likelihood`, a translation model's log-probability of a target block given a
+/// source block, when [`AlignConfig::regroup`] is set ([`regroup`]).
+pub fn align_regrouped(
+    src: &Side,
+    tgt: &Side,
+    config: &AlignConfig,
+    embedder: Option<&dyn SentenceEmbedder>,
+    likelihood: &mut regroup::Likelihood,
+) -> Result<Alignment, AlignError> {
+    align_with(src, tgt, config, embedder, Some(likelihood))
 }
 
 fn align_with(
@@ -654,6 +678,7 @@ fn align_with(
     tgt: &Side,
     config: &AlignConfig,
     embedder: Option<&dyn SentenceEmbedder>,
+    likelihood: Option<&mut regroup::Likelihood>,
 ) -> Result<Alignment, AlignError> {
     if config.max_bead < 2 {
         return Err(AlignError::MaxBead(config.max_bead));
@@ -770,6 +795,16 @@ fn align_with(
     let path = match &scaled {
         Some(scaled) => revise_path(path, &scorer, scaled, config),
         None => path,
+    };
+    let path = match (config.regroup, likelihood) {
+        (Some(margin), Some(likelihood)) => {
+            let text = |of_src: bool, r: Range<usize>| {
+                let side = if of_src { src } else { tgt };
+                join_sentences(&side.sentences[r], side.lang)
+            };
+            regroup::regroup(path, margin, config.max_bead, &text, likelihood).map_err(AlignError::Regroup)?
+        }
+        _ => path,
     };
     let signals = Signals::of(scorer.lexical.is_some(), scorer.embedding.is_some());
     let (beads, evidence) = path

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 /// A bead: consecutive source sentences paired with consecutive target sentences.
 /// Either side may be empty (a sentence with no counterpart).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Span {
     /// Source sentence indices.
     pub src: Range<usize>,

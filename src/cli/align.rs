@@ -9,6 +9,7 @@ use crate::align::document::{
 use crate::align::filter::Filters;
 use crate::align::ladder::to_ladder;
 use crate::align::overrides::{SearchSettings, WeightOverrides};
+use crate::align::AlignConfig;
 use crate::cli::flags::{ComputeArgs, EmbedArgs, EngineArgs, DEFAULT_EMBED_MODEL};
 use crate::corpus::{write_corpus, Format};
 use crate::eval::align_score;
@@ -106,6 +107,12 @@ pub struct Args {
     /// Filters of the corpus output.
     #[command(flatten)]
     pub filters: Filters,
+    /// Let the engine (qwen) regroup beads: a sentence at the edge of a bead moves to
+    /// the neighbouring bead when the model's log-probability of the two beads' targets
+    /// given their sources gains more than NATS (8 when no value is given). Needs
+    /// --engine qwen; one forward pass per candidate bead, slow on a CPU.
+    #[arg(long, value_name = "NATS", num_args = 0..=1, default_missing_value = "8")]
+    pub regroup: Option<f64>,
     /// Also write what the aligner knew about every bead that pairs sentences to FILE
     /// (TSV: document, bead as `[0,1]:[0]`, signals, the score's features, score), for
     /// fitting the scores to your own gold with `scripts/align/calibrate.py`.
@@ -123,6 +130,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if args.tgt_trans.is_some() && !args.both_ways {
         bail!("--tgt-trans is used only with --both-ways");
+    }
+    if args.regroup.is_some() && !args.engine.requested() {
+        bail!("--regroup needs an engine to score beads with: add --engine qwen");
     }
     args.compute.init_thread_pool();
     let read = ReadOptions {
@@ -152,7 +162,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(e) = &embedder {
         config = config.for_embedder(&e.fingerprint());
     }
-    let config = args.weights.apply_to(config);
+    let config = AlignConfig {
+        regroup: args.regroup,
+        ..args.weights.apply_to(config)
+    };
     let mut load = |from: Lang, to: Lang| load_engine(&args.engine.options(&args.compute, from, to));
     let engine: Option<&mut EngineLoader> = if args.engine.requested() {
         Some(&mut load)

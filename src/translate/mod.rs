@@ -31,6 +31,16 @@ pub trait Engine {
             .collect())
     }
 
+    /// The log-probability of each pair's target as this engine's answer to its source
+    /// (what `bitext align --regroup` asks). Engines that cannot score say so.
+    fn log_likelihoods(&mut self, pairs: &[(String, String)]) -> anyhow::Result<Vec<f64>> {
+        let _ = pairs;
+        anyhow::bail!(
+            "{} cannot score translations; --regroup needs --engine qwen",
+            self.signature()
+        )
+    }
+
     /// How many preceding source sentences of its document the engine reads with each
     /// sentence (0: it translates every sentence alone).
     fn context_window(&self) -> usize {

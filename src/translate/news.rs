@@ -97,6 +97,10 @@ impl Engine for NewsEngine {
         self.translate_in_context(&in_context(sentences, 0))
     }
 
+    fn log_likelihoods(&mut self, pairs: &[(String, String)]) -> anyhow::Result<Vec<f64>> {
+        self.inner.log_likelihoods(pairs)
+    }
+
     fn context_window(&self) -> usize {
         self.inner.context_window()
     }

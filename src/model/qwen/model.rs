@@ -354,6 +354,17 @@ impl Qwen2 {
     /// sequence. Returns the next-token logits after each step's last token (steps, vocab),
     /// the same numbers each step would get alone.
     pub fn forward_batch(&self, steps: &mut [Step<'_>]) -> Result<Tensor> {
+        self.forward_picked(steps, |_, seq| vec![seq - 1])
+    }
+
+    /// Runs `steps` as [`Qwen2::forward_batch`] does and returns the next-token logits
+    /// after the tokens `pick` chooses (positions in a step, given the step's index and
+    /// length), step after step (picked, vocab).
+    pub fn forward_picked(
+        &self,
+        steps: &mut [Step<'_>],
+        pick: impl Fn(usize, usize) -> Vec<usize>,
+    ) -> Result<Tensor> {
         anyhow::ensure!(steps.iter().all(|s| !s.tokens.is_empty()), "no tokens to run");
         let mut spans = Vec::with_capacity(steps.len());
         let mut rows = 0;
@@ -415,13 +426,14 @@ impl Qwen2 {
             step.cache.layers = kv;
             step.cache.len = start + seq;
         }
-        let last: Vec<u32> = spans
+        let picked: Vec<u32> = spans
             .iter()
-            .map(|&(row, seq, _)| (row + seq - 1) as u32)
+            .enumerate()
+            .flat_map(|(i, &(row, seq, _))| pick(i, seq).into_iter().map(move |p| (row + p) as u32))
             .collect();
-        let last = x.index_select(&Tensor::new(last.as_slice(), &self.device)?, 0)?;
-        let last = candle_nn::ops::rms_norm(&last, &self.norm, eps)?;
-        Ok(self.lm_head.forward(&last)?.to_dtype(DType::F32)?)
+        let picked = x.index_select(&Tensor::new(picked.as_slice(), &self.device)?, 0)?;
+        let picked = candle_nn::ops::rms_norm(&picked, &self.norm, eps)?;
+        Ok(self.lm_head.forward(&picked)?.to_dtype(DType::F32)?)
     }
 }
 

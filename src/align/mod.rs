@@ -802,7 +802,7 @@ fn align_with(
                 let side = if of_src { src } else { tgt };
                 join_sentences(&side.sentences[r], side.lang)
             };
-            regroup::regroup(path, margin, config.max_bead, &text, likelihood).map_err(AlignError::Regroup)?
+            regroup::regroup(path, margin, &text, likelihood).map_err(AlignError::Regroup)?
         }
         _ => path,
     };

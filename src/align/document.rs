@@ -11,12 +11,18 @@ use super::regroup::Likelihood;
 use super::{align, align_embedded, align_regrouped, char_len, AlignConfig, AlignError, Alignment, Side};
 use crate::corpus::SentencePair;
 use crate::model::embed::SentenceEmbedder;
+use crate::pipeline::progress::Progress;
 use crate::text::{article::load_article, join_sentences, Lang};
 use crate::translate::Engine;
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+
+/// Beads the engine scores between two updates of the progress bar while regrouping
+/// (about 20 s on 2 CPU cores with Coder-1.5B): about as many answer tokens as one of
+/// its passes reads, so that the updates cost no speed.
+const PROGRESS_CHUNK: usize = 16;
 
 /// One side of a document pair: its sentences and, optionally, their translation into
 /// the other side's language (one line per sentence).
@@ -326,18 +332,29 @@ pub fn align_documents(
     for pair in pairs.iter().filter(|p| p.src.lang != p.tgt.lang) {
         engines.get(pair.src.lang, pair.tgt.lang)?.log_likelihoods(&[])?;
     }
+    let size = |pair: &DocumentPair| (pair.src.sentences.len() + pair.tgt.sentences.len()) as u64;
+    let progress = Progress::counting("beads scored", pairs.len(), pairs.iter().map(size).sum());
     let mut out = Vec::with_capacity(pairs.len());
     for pair in pairs {
         if pair.src.lang == pair.tgt.lang {
             out.push(with_path(pair, None));
             continue;
         }
+        let sentences = size(&pair);
         let engine = engines.get(pair.src.lang, pair.tgt.lang)?;
-        out.push(with_path(
-            pair,
-            Some(&mut |pairs: &[(String, String)]| engine.log_likelihoods(pairs)),
-        ));
+        let mut likelihood = |beads: &[(String, String)]| -> anyhow::Result<Vec<f64>> {
+            progress.file_read(sentences, beads.len());
+            let mut scores = Vec::with_capacity(beads.len());
+            for chunk in beads.chunks(PROGRESS_CHUNK) {
+                scores.extend(engine.log_likelihoods(chunk)?);
+                progress.add_done(chunk.len());
+            }
+            Ok(scores)
+        };
+        out.push(with_path(pair, Some(&mut likelihood)));
+        progress.file_done();
     }
+    progress.finish();
     Ok(out)
 }
 

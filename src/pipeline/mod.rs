@@ -542,9 +542,9 @@ impl Runner<'_> {
         let texts: Vec<String> = distinct.iter().map(|item| item.sentence.clone()).collect();
         // Progress counts distinct sentences while the chunk translates (cached ones at
         // once), then the chunk's source sentences.
-        let base = self.progress.sentences_done();
+        let base = self.progress.done();
         let cached = keys.iter().filter(|k| self.cache.get(k).is_some()).count();
-        self.progress.set_sentences_done(base + cached);
+        self.progress.set_done(base + cached);
         let t = Instant::now();
         let independent = self.engine.answers_independently();
         let calls = if independent {
@@ -572,7 +572,7 @@ impl Runner<'_> {
                     cache.insert_batch(vec![keys[todo[j]].clone()], vec![answer.clone()])?;
                 }
                 if slot.replace(answer).is_none() {
-                    progress.add_sentences_done(1);
+                    progress.add_done(1);
                 }
                 Ok(())
             })?;
@@ -588,7 +588,7 @@ impl Runner<'_> {
         }
         self.timings.translate_s += t.elapsed().as_secs_f64();
         let sources: usize = chunk.iter().map(|a| a.entry.sentences).sum();
-        self.progress.set_sentences_done(base + sources);
+        self.progress.set_done(base + sources);
 
         let t = Instant::now();
         for (mut article, items) in chunk.into_iter().zip(article_items) {

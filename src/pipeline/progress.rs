@@ -1,8 +1,8 @@
 //! Progress of a run: an indicatif bar on a terminal, periodic log lines otherwise,
 //! nothing with `--quiet`.
 //!
-//! Both count sentences translated, as the engine finishes them (through
-//! [`Progress::add_sentences_done`]), against an estimate of the run's sentences that
+//! Both count what the run does (sentences translated, beads scored) as it is done
+//! (through [`Progress::add_done`]), against an estimate of the run's total that
 //! becomes exact once every file has been read. Log lines printed while the bar is
 //! drawn go through [`write_stderr`], which lifts the bar for the time of the write,
 //! so the bar stays one clean line under them.
@@ -67,59 +67,67 @@ struct Counts {
     /// Bytes of all the input files, and of those read so far.
     bytes_total: u64,
     bytes_read: u64,
-    /// Source sentences of the files read so far (skipped files count 0).
-    sentences_read: usize,
-    sentences_done: usize,
+    /// What is counted: "sentences", "beads scored".
+    unit: &'static str,
+    /// Items of the files read so far (skipped files count 0).
+    items_read: usize,
+    items_done: usize,
     start: Instant,
     last_log: Instant,
 }
 
 impl Counts {
-    /// The run's sentences, extrapolated from the files read so far by their bytes;
+    /// The run's items, extrapolated from the files read so far by their bytes;
     /// exact once all are read.
-    fn sentences_expected(&self) -> usize {
+    fn items_expected(&self) -> usize {
         if self.bytes_read >= self.bytes_total || self.bytes_read == 0 {
-            return self.sentences_read.max(self.sentences_done);
+            return self.items_read.max(self.items_done);
         }
-        let estimate = self.sentences_read as f64 * self.bytes_total as f64 / self.bytes_read as f64;
-        (estimate.round() as usize).max(self.sentences_done)
+        let estimate = self.items_read as f64 * self.bytes_total as f64 / self.bytes_read as f64;
+        (estimate.round() as usize).max(self.items_done)
     }
 
-    /// Sentences per second since the start.
+    /// Items per second since the start.
     fn rate(&self) -> f64 {
-        self.sentences_done as f64 / self.start.elapsed().as_secs_f64().max(1e-9)
+        self.items_done as f64 / self.start.elapsed().as_secs_f64().max(1e-9)
     }
 
     /// The plain progress line: `120/450 sentences (3.1/s, ETA 1m 46s), 2/31 files`.
     fn line(&self) -> String {
-        let (expected, rate) = (self.sentences_expected(), self.rate());
+        let (expected, rate) = (self.items_expected(), self.rate());
         let eta = if rate > 0.0 {
-            let secs = (expected.saturating_sub(self.sentences_done)) as f64 / rate;
+            let secs = (expected.saturating_sub(self.items_done)) as f64 / rate;
             indicatif::HumanDuration(Duration::from_secs_f64(secs)).to_string()
         } else {
             "unknown".into()
         };
         format!(
-            "{}/{expected} sentences ({:.1}/s, ETA {eta}), {}/{} files",
-            self.sentences_done, rate, self.files_done, self.files_total
+            "{}/{expected} {} ({:.1}/s, ETA {eta}), {}/{} files",
+            self.items_done, self.unit, rate, self.files_done, self.files_total
         )
     }
 }
 
 impl Progress {
-    /// A reporter for `files_total` files of `bytes_total` bytes: a bar when stderr is a
-    /// terminal and info logging is on, log lines when it is not a terminal, silence
-    /// with `--quiet`.
+    /// A reporter of sentences translated in `files_total` files of `bytes_total` bytes:
+    /// a bar when stderr is a terminal and info logging is on, log lines when it is not a
+    /// terminal, silence with `--quiet`.
     pub fn new(files_total: usize, bytes_total: u64) -> Progress {
+        Progress::counting("sentences", files_total, bytes_total)
+    }
+
+    /// A reporter like [`Progress::new`] that counts `unit` ("beads scored"); `bytes_total`
+    /// is whatever measure of the files [`Progress::file_read`] is given.
+    pub fn counting(unit: &'static str, files_total: usize, bytes_total: u64) -> Progress {
         let verbose = tracing::enabled!(tracing::Level::INFO);
         let tty = std::io::stderr().is_terminal();
         let bar = (verbose && tty).then(|| {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template(
-                "{bar:25} {pos}/{len} sentences ({msg}) [{elapsed_precise}, ETA {eta}]",
-            )
+            let style = ProgressStyle::with_template(&format!(
+                "{{bar:25}} {{pos}}/{{len}} {unit} ({{msg}}) [{{elapsed_precise}}, ETA {{eta}}]"
+            ))
             .unwrap_or_else(|_| ProgressStyle::default_bar())
-            // indicatif estimates 0 s before the first sentence is done.
+            // indicatif estimates 0 s before the first item is done.
             .with_key("eta", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
                 let _ = match state.pos() {
                     0 => write!(w, "unknown"),
@@ -134,15 +142,21 @@ impl Progress {
             }
             bar
         });
-        Progress::with(bar, verbose && !tty, files_total, bytes_total)
+        Progress::with(bar, verbose && !tty, unit, files_total, bytes_total)
     }
 
     /// A reporter that prints nothing (for library use and tests).
     pub fn hidden(files_total: usize, bytes_total: u64) -> Progress {
-        Progress::with(None, false, files_total, bytes_total)
+        Progress::with(None, false, "sentences", files_total, bytes_total)
     }
 
-    fn with(bar: Option<ProgressBar>, log_lines: bool, files_total: usize, bytes_total: u64) -> Progress {
+    fn with(
+        bar: Option<ProgressBar>,
+        log_lines: bool,
+        unit: &'static str,
+        files_total: usize,
+        bytes_total: u64,
+    ) -> Progress {
         let now = Instant::now();
         Progress {
             shared: Arc::new(Shared {
@@ -153,8 +167,9 @@ impl Progress {
                     files_done: 0,
                     bytes_total,
                     bytes_read: 0,
-                    sentences_read: 0,
-                    sentences_done: 0,
+                    unit,
+                    items_read: 0,
+                    items_done: 0,
                     start: now,
                     last_log: now,
                 }),
@@ -162,23 +177,23 @@ impl Progress {
         }
     }
 
-    /// Records that a file of `bytes` was read, with `sentences` to translate.
-    pub fn file_read(&self, bytes: u64, sentences: usize) {
+    /// Records that a file of `bytes` was read, with `items` to do.
+    pub fn file_read(&self, bytes: u64, items: usize) {
         self.shared.update(|c| {
             c.bytes_read += bytes;
-            c.sentences_read += sentences;
+            c.items_read += items;
         });
     }
 
-    /// Sentences translated so far.
-    pub fn sentences_done(&self) -> usize {
-        self.shared.counts.lock().map_or(0, |c| c.sentences_done)
+    /// Items done so far.
+    pub fn done(&self) -> usize {
+        self.shared.counts.lock().map_or(0, |c| c.items_done)
     }
 
-    /// Sets the sentences translated so far to `done` (cached ones at the start of a
-    /// chunk, every source sentence at its end).
-    pub fn set_sentences_done(&self, done: usize) {
-        self.shared.update(|c| c.sentences_done = done);
+    /// Sets the items done so far to `done` (the sentences found in the cache at the
+    /// start of a chunk, every source sentence at its end).
+    pub fn set_done(&self, done: usize) {
+        self.shared.update(|c| c.items_done = done);
     }
 
     /// Records that one more file is written.
@@ -186,9 +201,9 @@ impl Progress {
         self.shared.update(|c| c.files_done += 1);
     }
 
-    /// Records that `sentences` more are translated.
-    pub fn add_sentences_done(&self, sentences: usize) {
-        self.shared.update(|c| c.sentences_done += sentences);
+    /// Records that `items` more are done.
+    pub fn add_done(&self, items: usize) {
+        self.shared.update(|c| c.items_done += items);
     }
 
     /// The counts as the plain log line prints them.
@@ -230,8 +245,8 @@ impl Shared {
         };
         change(&mut counts);
         if let Some(bar) = &self.bar {
-            bar.set_length(counts.sentences_expected() as u64);
-            bar.set_position(counts.sentences_done as u64);
+            bar.set_length(counts.items_expected() as u64);
+            bar.set_position(counts.items_done as u64);
             bar.set_message(format!(
                 "{:.1}/s, {}/{} files",
                 counts.rate(),
@@ -256,19 +271,30 @@ mod tests {
         let progress = Progress::hidden(4, 1000);
         // A quarter of the bytes read, holding 30 sentences: about 120 expected.
         progress.file_read(250, 30);
-        progress.add_sentences_done(1);
-        progress.add_sentences_done(2);
-        assert_eq!(progress.sentences_done(), 3);
+        progress.add_done(1);
+        progress.add_done(2);
+        assert_eq!(progress.done(), 3);
         assert!(
             progress.line().starts_with("3/120 sentences ("),
             "{}",
             progress.line()
         );
-        progress.set_sentences_done(30);
+        progress.set_done(30);
         progress.file_done();
         progress.file_read(750, 60);
         let line = progress.line();
         assert!(line.starts_with("30/90 sentences ("), "{line}");
         assert!(line.contains("ETA ") && line.ends_with(", 1/4 files"), "{line}");
+    }
+
+    #[test]
+    fn a_run_counting_other_things_names_them() {
+        let progress = Progress::counting("beads scored", 2, 10);
+        // The first of two documents holds half the sentences and 40 beads to score.
+        progress.file_read(5, 40);
+        progress.add_done(16);
+        let line = progress.line();
+        assert!(line.starts_with("16/80 beads scored ("), "{line}");
+        assert!(line.ends_with(", 0/2 files"), "{line}");
     }
 }

@@ -3,7 +3,7 @@
 
 Input: `bitext align --evidence FILE` tables, each with the gold folder of its documents
 (`DOC.align` ladders, as `bitext eval align` reads them). A bead is right when it is a
-gold bead. For each set of signals (length, mt, embed, combined) it fits an
+gold bead. For each set of signals (length, mt, embed, combined, regroup) it fits an
 L2-regularised logistic regression by Newton's method on the `--fit` tables, reports
 5-fold cross-validated reliability (folds by document, so that no bead is scored by a
 model fitted on its own document), scores the `--held` tables with the model fitted on
@@ -25,8 +25,9 @@ HAVE = {
     "mt": ["bias", "length", "anchors", "lexical", "scaled", "extra_sentences"],
     "embed": ["bias", "length", "anchors", "embedding", "scaled", "extra_sentences"],
     "combined": ["bias", "length", "anchors", "lexical", "embedding", "scaled", "extra_sentences"],
+    "regroup": ["bias", "length", "anchors", "lexical", "scaled", "extra_sentences", "regroup"],
 }
-RUST = {"length": "LENGTH", "mt": "TRANSLATION", "embed": "EMBEDDING", "combined": "COMBINED"}
+RUST = {"length": "LENGTH", "mt": "TRANSLATION", "embed": "EMBEDDING", "combined": "COMBINED", "regroup": "REGROUPED"}
 
 
 def solve(a, b):

@@ -19,16 +19,21 @@ pub enum Signals {
     Embedding,
     /// Lengths, anchors, a translation and embeddings.
     Combined,
+    /// Lengths, anchors, a translation and a translation model's doubt about the bead's
+    /// grouping ([`super::regroup`]); embeddings, if any, are not read, so that one model
+    /// serves runs with and without them.
+    Regrouped,
 }
 
 impl Signals {
     /// The set for the signals present.
-    pub fn of(translation: bool, embedding: bool) -> Self {
-        match (translation, embedding) {
-            (false, false) => Signals::Length,
-            (true, false) => Signals::Translation,
-            (false, true) => Signals::Embedding,
-            (true, true) => Signals::Combined,
+    pub fn of(translation: bool, embedding: bool, regrouped: bool) -> Self {
+        match (translation, embedding, regrouped) {
+            (_, _, true) => Signals::Regrouped,
+            (false, false, false) => Signals::Length,
+            (true, false, false) => Signals::Translation,
+            (false, true, false) => Signals::Embedding,
+            (true, true, false) => Signals::Combined,
         }
     }
 
@@ -39,6 +44,7 @@ impl Signals {
             Signals::Translation => "mt",
             Signals::Embedding => "embed",
             Signals::Combined => "combined",
+            Signals::Regrouped => "regroup",
         }
     }
 
@@ -49,6 +55,7 @@ impl Signals {
             Signals::Translation => TRANSLATION,
             Signals::Embedding => EMBEDDING,
             Signals::Combined => COMBINED,
+            Signals::Regrouped => REGROUPED,
         }
     }
 }
@@ -70,10 +77,17 @@ pub struct Evidence {
     pub scaled: f64,
     /// Sentences in the bead beyond one a side.
     pub extra_sentences: usize,
+    /// The model's doubt about the bead's grouping, in nats ([`super::regroup::Regrouped::doubt`]),
+    /// clamped to ±[`DOUBT_LIMIT`]; −[`DOUBT_LIMIT`] where no other grouping was scored.
+    pub regroup: f64,
 }
 
+/// How far the regrouping doubt reaches either way: beyond 30 nats one grouping is as
+/// good as certain.
+pub const DOUBT_LIMIT: f64 = 30.0;
+
 /// Number of model inputs, the intercept included.
-pub const FEATURES: usize = 7;
+pub const FEATURES: usize = 8;
 
 /// Feature names, in the order of [`Evidence::features`].
 pub const FEATURE_NAMES: [&str; FEATURES] = [
@@ -84,6 +98,7 @@ pub const FEATURE_NAMES: [&str; FEATURES] = [
     "embedding",
     "scaled",
     "extra_sentences",
+    "regroup",
 ];
 
 impl Evidence {
@@ -97,6 +112,7 @@ impl Evidence {
             self.embedding,
             self.scaled,
             self.extra_sentences as f64,
+            self.regroup,
         ]
     }
 
@@ -113,7 +129,8 @@ impl Evidence {
 }
 
 // Fitted by `scripts/align/calibrate.py`; docs/alignment.md gives the command.
-const LENGTH: [f64; FEATURES] = [1.48, 2.107, 0.5635, 0.0, 0.0, 0.0, -0.9528];
-const TRANSLATION: [f64; FEATURES] = [2.027, 0.1882, 0.3836, 1.82, 0.0, 0.3719, -0.6558];
-const EMBEDDING: [f64; FEATURES] = [1.513, 1.118, 0.1813, 0.0, 0.5324, 0.9536, -0.9708];
-const COMBINED: [f64; FEATURES] = [1.15, 0.1883, 0.2679, 1.45, 0.8646, 0.7675, -0.7266];
+const LENGTH: [f64; FEATURES] = [1.48, 2.107, 0.5635, 0.0, 0.0, 0.0, -0.9528, 0.0];
+const TRANSLATION: [f64; FEATURES] = [2.027, 0.1882, 0.3836, 1.82, 0.0, 0.3719, -0.6558, 0.0];
+const EMBEDDING: [f64; FEATURES] = [1.513, 1.118, 0.1813, 0.0, 0.5324, 0.9536, -0.9708, 0.0];
+const COMBINED: [f64; FEATURES] = [1.15, 0.1883, 0.2679, 1.45, 0.8646, 0.7675, -0.7266, 0.0];
+const REGROUPED: [f64; FEATURES] = [0.4749, 0.195, 0.2775, -1.066, 0.0, 1.632, -0.1429, -0.06603];

@@ -36,7 +36,7 @@ pub mod window;
 use crate::model::embed::SentenceEmbedder;
 use crate::text::{join_sentences, Lang};
 use anchors::Anchors;
-use calibration::{Evidence, Signals};
+use calibration::{Evidence, Signals, DOUBT_LIMIT};
 use embedding::{EmbeddingError, EmbeddingTerm};
 use length::{char_len, LengthModel};
 use lexical::{Features, Lexical, Overlap};
@@ -618,6 +618,7 @@ impl Scorer<'_> {
         src: Range<usize>,
         tgt: Range<usize>,
         scaled: Option<&revise::Scaled>,
+        doubt: Option<f64>,
     ) -> Option<Evidence> {
         if src.is_empty() || tgt.is_empty() {
             return None;
@@ -639,6 +640,7 @@ impl Scorer<'_> {
                 .map_or(0.0, |e| e.cosine(src.clone(), tgt.clone())),
             scaled: scaled.map_or(0.0, |s| s.get(src.clone(), tgt.clone()).clamp(-1.0, 2.0)),
             extra_sentences: (src.len() + tgt.len()).saturating_sub(2),
+            regroup: doubt.map_or(-DOUBT_LIMIT, |d| d.clamp(-DOUBT_LIMIT, DOUBT_LIMIT)),
         })
     }
 }
@@ -796,21 +798,28 @@ fn align_with(
         Some(scaled) => revise_path(path, &scorer, scaled, config),
         None => path,
     };
-    let path = match (config.regroup, likelihood) {
+    let (path, doubt) = match (config.regroup, likelihood) {
         (Some(margin), Some(likelihood)) => {
             let text = |of_src: bool, r: Range<usize>| {
                 let side = if of_src { src } else { tgt };
                 join_sentences(&side.sentences[r], side.lang)
             };
-            regroup::regroup(path, margin, &text, likelihood).map_err(AlignError::Regroup)?
+            let regrouped = regroup::regroup(path, margin, &text, likelihood).map_err(AlignError::Regroup)?;
+            (regrouped.path, Some(regrouped.doubt))
         }
-        _ => path,
+        _ => (path, None),
     };
-    let signals = Signals::of(scorer.lexical.is_some(), scorer.embedding.is_some());
+    let signals = Signals::of(
+        scorer.lexical.is_some(),
+        scorer.embedding.is_some(),
+        doubt.is_some(),
+    );
     let (beads, evidence) = path
         .into_iter()
-        .map(|span| {
-            let evidence = scorer.evidence(span.src.clone(), span.tgt.clone(), scaled.as_ref());
+        .enumerate()
+        .map(|(k, span)| {
+            let doubt = doubt.as_ref().and_then(|d| d[k]);
+            let evidence = scorer.evidence(span.src.clone(), span.tgt.clone(), scaled.as_ref(), doubt);
             let bead = Bead {
                 score: evidence.map_or(0.0, |e| e.probability(signals)),
                 src: span.src,
@@ -1030,5 +1039,72 @@ mod tests {
             .map(|b| (b.src.clone(), b.tgt.clone()))
             .collect();
         assert_eq!(beads, vec![(0..1, 0..2), (1..2, 2..3)]);
+    }
+
+    #[test]
+    fn a_grouping_the_model_doubts_scores_lower() {
+        let src = lines(&[
+            "The minister spoke in the capital on Monday morning.",
+            "She said the old bridge would reopen in May, once the repairs to its deck are done.",
+            "Traffic has been diverted through the old town since March.",
+        ]);
+        let tgt = lines(&[
+            "The minister spoke in the capital on Monday morning.",
+            "She said the old bridge would reopen in May.",
+            "The repairs to its deck must be done first.",
+            "Traffic has been diverted through the old town since March.",
+        ]);
+        let side = |sentences| Side {
+            sentences,
+            lang: Lang::En,
+            translation: None,
+        };
+        let (src, tgt) = (side(&src), side(&tgt));
+        let config = AlignConfig {
+            regroup: Some(8.0),
+            ..AlignConfig::default()
+        };
+        let found = align(&src, &tgt, &config).unwrap();
+        let spans: Vec<_> = found
+            .beads
+            .iter()
+            .map(|b| (b.src.clone(), b.tgt.clone()))
+            .collect();
+        assert_eq!(spans, vec![(0..1, 0..1), (1..2, 1..3), (2..3, 3..4)]);
+        let texts: Vec<(String, String)> = spans
+            .iter()
+            .map(|(s, t)| {
+                (
+                    src.sentences[s.clone()].join(" "),
+                    tgt.sentences[t.clone()].join(" "),
+                )
+            })
+            .collect();
+        // The model reads the found beads at 0 nats and every other grouping at `other`.
+        let regrouped = |other: f64| {
+            let mut likelihood = |pairs: &[(String, String)]| -> anyhow::Result<Vec<f64>> {
+                Ok(pairs
+                    .iter()
+                    .map(|p| if texts.contains(p) { 0.0 } else { other })
+                    .collect())
+            };
+            align_regrouped(&src, &tgt, &config, None, &mut likelihood).unwrap()
+        };
+        let (sure, unsure) = (regrouped(-10.0), regrouped(2.5));
+        assert_eq!(sure.signals, Signals::Regrouped);
+        for run in [&sure, &unsure] {
+            let spans: Vec<_> = run.beads.iter().map(|b| (b.src.clone(), b.tgt.clone())).collect();
+            assert_eq!(
+                spans,
+                vec![(0..1, 0..1), (1..2, 1..3), (2..3, 3..4)],
+                "no move gains 8 nats"
+            );
+        }
+        let doubts = |a: &Alignment| -> Vec<f64> { a.evidence.iter().map(|e| e.unwrap().regroup).collect() };
+        assert_eq!(doubts(&sure), vec![-20.0; 3]);
+        assert_eq!(doubts(&unsure), vec![5.0; 3]);
+        for (s, u) in sure.beads.iter().zip(&unsure.beads) {
+            assert!(s.score > u.score + 0.01, "{} against {}", s.score, u.score);
+        }
     }
 }

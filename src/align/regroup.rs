@@ -14,6 +14,18 @@ use std::ops::Range;
 /// model: the target as the model's answer to the source.
 pub type Likelihood<'a> = dyn FnMut(&[(String, String)]) -> anyhow::Result<Vec<f64>> + 'a;
 
+/// A path after [`regroup`], with the model's doubt about each bead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Regrouped {
+    /// The beads, in the order of the path regrouped.
+    pub path: Vec<Span>,
+    /// For each bead, the most the model's log-probability (nats, summed over the bead
+    /// and a neighbour) would gain from another grouping of a boundary of the bead than
+    /// the one kept: negative when the kept one reads best, positive (below the margin)
+    /// when a move was not worth making; `None` where no grouping was scored.
+    pub doubt: Vec<Option<f64>>,
+}
+
 /// The path with single sentences moved across bead boundaries where the model prefers
 /// the other grouping by more than `margin` (in nats, summed over both beads). Only
 /// neighbouring beads with both sides in order are regrouped; a move keeps at least one
@@ -26,7 +38,7 @@ pub fn regroup(
     margin: f64,
     text: &dyn Fn(bool, Range<usize>) -> String,
     likelihood: &mut Likelihood,
-) -> anyhow::Result<Vec<Span>> {
+) -> anyhow::Result<Regrouped> {
     let choices: Vec<(usize, Vec<(Span, Span)>)> = (1..path.len())
         .filter_map(|k| {
             let options = alternatives(&path[k - 1], &path[k]);
@@ -62,31 +74,45 @@ pub fn regroup(
         scores.len(),
         pairs.len()
     );
-    let score = |a: &Span, b: &Span| scores[index[a]] + scores[index[b]];
+    let score = |(a, b): &(Span, Span)| scores[index[a]] + scores[index[b]];
+    let mut doubt: Vec<Option<f64>> = vec![None; path.len()];
     let mut changed = usize::MAX;
     let mut moved = 0;
     for (k, options) in choices {
         if changed == k - 1 {
             continue;
         }
-        let mut best = score(&path[k - 1], &path[k]) + margin;
-        let mut chosen = None;
-        for (a, b) in options {
-            let s = score(&a, &b);
-            if s > best {
-                best = s;
-                chosen = Some((a, b));
+        let mut groupings = vec![(path[k - 1].clone(), path[k].clone())];
+        groupings.extend(options);
+        let sums: Vec<f64> = groupings.iter().map(score).collect();
+        // The found grouping starts `margin` ahead; ties keep the earlier grouping.
+        let chosen = (1..sums.len()).fold(0, |best, i| {
+            let lead = if best == 0 { margin } else { 0.0 };
+            if sums[i] > sums[best] + lead {
+                i
+            } else {
+                best
             }
-        }
-        if let Some((a, b)) = chosen {
-            path[k - 1] = a;
-            path[k] = b;
+        });
+        let rival = (0..sums.len())
+            .filter(|&i| i != chosen)
+            .map(|i| sums[i] - sums[chosen])
+            .fold(f64::NEG_INFINITY, f64::max);
+        if chosen == 0 {
+            for bead in [k - 1, k] {
+                doubt[bead] = Some(doubt[bead].map_or(rival, |d| d.max(rival)));
+            }
+        } else {
+            // What was known of a moved bead's other boundary was about its old shape.
+            doubt[k - 1] = Some(rival);
+            doubt[k] = Some(rival);
+            (path[k - 1], path[k]) = groupings.swap_remove(chosen);
             changed = k;
             moved += 1;
         }
     }
     tracing::info!("regrouping: {moved} sentences moved to the neighbouring bead");
-    Ok(path)
+    Ok(Regrouped { path, doubt })
 }
 
 /// The groupings of two neighbouring beads with one sentence moved across their
@@ -179,8 +205,11 @@ mod tests {
         ];
         let mut calls = 0;
         let out = regroup(path, 1.0, &text, &mut likes(right.clone(), &mut calls)).unwrap();
-        assert_eq!(out, right);
+        assert_eq!(out.path, right);
         assert_eq!(calls, 1, "every option is scored in one call");
+        // Taking target sentence 2 into the first bead would lose 10 nats; the moved beads
+        // lose 20 by any other grouping; the last boundary was not looked at again.
+        assert_eq!(out.doubt, vec![Some(-10.0), Some(-20.0), Some(-20.0), None]);
     }
 
     #[test]
@@ -189,10 +218,12 @@ mod tests {
         let right = vec![span(0..1, 0..1), span(1..2, 1..3)];
         let mut calls = 0;
         let out = regroup(path.clone(), 25.0, &text, &mut likes(right.clone(), &mut calls)).unwrap();
-        assert_eq!(out, path, "a gain of 20 is under a margin of 25");
+        assert_eq!(out.path, path, "a gain of 20 is under a margin of 25");
+        assert_eq!(out.doubt, vec![Some(20.0); 2], "the move not made is doubt");
         let crossed = vec![span(0..1, 3..5), span(1..2, 0..1)];
         let out = regroup(crossed.clone(), 0.0, &text, &mut likes(right, &mut calls)).unwrap();
-        assert_eq!(out, crossed, "beads whose targets cross are left alone");
+        assert_eq!(out.path, crossed, "beads whose targets cross are left alone");
+        assert_eq!(out.doubt, vec![None; 2]);
     }
 
     #[test]

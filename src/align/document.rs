@@ -11,7 +11,6 @@ use super::regroup::Likelihood;
 use super::{align, align_embedded, align_regrouped, char_len, AlignConfig, AlignError, Alignment, Side};
 use crate::corpus::SentencePair;
 use crate::model::embed::SentenceEmbedder;
-use crate::pipeline::progress::Progress;
 use crate::text::{article::load_article, join_sentences, Lang};
 use crate::translate::Engine;
 use anyhow::{bail, Context};
@@ -24,6 +23,18 @@ use std::path::{Path, PathBuf};
 /// own: 16 of mac-dev's beads hold about 570 answer tokens, one full pass of 512 and a
 /// short one.
 const PROGRESS_CHUNK: usize = 16;
+
+/// What [`align_documents`] reports while the engine regroups beads (`bitext align`
+/// draws a progress bar with it).
+pub trait RegroupProgress {
+    /// The engine starts on a document of `sentences` sentences (both sides), with
+    /// `beads` beads to score.
+    fn document(&self, sentences: u64, beads: usize);
+    /// `beads` more beads are scored.
+    fn scored(&self, beads: usize);
+    /// The document is regrouped.
+    fn document_done(&self);
+}
 
 /// One side of a document pair: its sentences and, optionally, their translation into
 /// the other side's language (one line per sentence).
@@ -305,14 +316,15 @@ fn translate_missing(
 /// is given (the engine of each direction loaded once), then aligns every pair in
 /// parallel, adding embedding scores when `embedder` is given. With
 /// [`AlignConfig::regroup`] and an engine, the pairs are aligned one after the other and
-/// the engine of their direction regroups their beads. One result per pair, in order; a
-/// pair that cannot be aligned gets its error with the source path.
+/// the engine of their direction regroups their beads, telling `progress`. One result per
+/// pair, in order; a pair that cannot be aligned gets its error with the source path.
 pub fn align_documents(
     mut pairs: Vec<DocumentPair>,
     engine: Option<&mut EngineLoader>,
     embedder: Option<&dyn SentenceEmbedder>,
     config: &AlignConfig,
     both_ways: bool,
+    progress: Option<&dyn RegroupProgress>,
 ) -> anyhow::Result<Vec<anyhow::Result<AlignedDocument>>> {
     let with_path = |pair: DocumentPair, likelihood: Option<&mut Likelihood>| {
         let path = pair.src.path.clone();
@@ -333,29 +345,32 @@ pub fn align_documents(
     for pair in pairs.iter().filter(|p| p.src.lang != p.tgt.lang) {
         engines.get(pair.src.lang, pair.tgt.lang)?.log_likelihoods(&[])?;
     }
-    let size = |pair: &DocumentPair| (pair.src.sentences.len() + pair.tgt.sentences.len()) as u64;
-    let progress = Progress::counting("beads scored", pairs.len(), pairs.iter().map(size).sum());
     let mut out = Vec::with_capacity(pairs.len());
     for pair in pairs {
         if pair.src.lang == pair.tgt.lang {
             out.push(with_path(pair, None));
             continue;
         }
-        let sentences = size(&pair);
+        let sentences = (pair.src.sentences.len() + pair.tgt.sentences.len()) as u64;
         let engine = engines.get(pair.src.lang, pair.tgt.lang)?;
         let mut likelihood = |beads: &[(String, String)]| -> anyhow::Result<Vec<f64>> {
-            progress.file_read(sentences, beads.len());
+            if let Some(p) = progress {
+                p.document(sentences, beads.len());
+            }
             let mut scores = Vec::with_capacity(beads.len());
             for chunk in beads.chunks(PROGRESS_CHUNK) {
                 scores.extend(engine.log_likelihoods(chunk)?);
-                progress.add_done(chunk.len());
+                if let Some(p) = progress {
+                    p.scored(chunk.len());
+                }
             }
             Ok(scores)
         };
         out.push(with_path(pair, Some(&mut likelihood)));
-        progress.file_done();
+        if let Some(p) = progress {
+            p.document_done();
+        }
     }
-    progress.finish();
     Ok(out)
 }
 

@@ -5,6 +5,7 @@
 use crate::align::calibration::FEATURE_NAMES;
 use crate::align::document::{
     align_documents, folder_pairs, read_pair, stem_of, AlignedDocument, EngineLoader, ReadOptions,
+    RegroupProgress,
 };
 use crate::align::filter::Filters;
 use crate::align::ladder::to_ladder;
@@ -15,6 +16,7 @@ use crate::corpus::{write_corpus, Format};
 use crate::eval::align_score;
 use crate::model::embed::{load_embedder, CachedEmbedder, SentenceEmbedder};
 use crate::model::load_engine;
+use crate::pipeline::progress::Progress;
 use crate::text::Lang;
 use anyhow::{bail, Context};
 use std::io::Write;
@@ -173,8 +175,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None
     };
     let embed = embedder.as_ref().map(|e| e as &dyn SentenceEmbedder);
+    // Regrouping can take an hour: a bar counts the beads the engine scores.
+    let progress = config.regroup.map(|_| {
+        let sentences = pairs
+            .iter()
+            .map(|p| (p.src.sentences.len() + p.tgt.sentences.len()) as u64)
+            .sum();
+        Progress::counting("beads scored", pairs.len(), sentences)
+    });
+    let regrouping = progress.as_ref().map(|p| p as &dyn RegroupProgress);
+    let aligned = align_documents(pairs, engine, embed, &config, args.both_ways, regrouping)?;
+    progress.iter().for_each(Progress::finish);
     let mut done = Vec::new();
-    for result in align_documents(pairs, engine, embed, &config, args.both_ways)? {
+    for result in aligned {
         match result {
             Ok(a) => done.push(a),
             Err(e) => {

@@ -678,7 +678,7 @@ impl Runner<'_> {
                             },
                         };
                         let config = AlignConfig::default();
-                        let aligned = align_documents(vec![pair], None, None, &config, false)?.pop();
+                        let aligned = align_documents(vec![pair], None, None, &config, false, None)?.pop();
                         match aligned.context("one result per document pair")? {
                             Ok(aligned) => {
                                 article.entry.unaligned = unaligned_sentences(&aligned);

@@ -229,6 +229,20 @@ impl Progress {
     }
 }
 
+impl crate::align::document::RegroupProgress for Progress {
+    fn document(&self, sentences: u64, beads: usize) {
+        self.file_read(sentences, beads);
+    }
+
+    fn scored(&self, beads: usize) {
+        self.add_done(beads);
+    }
+
+    fn document_done(&self) {
+        self.file_done();
+    }
+}
+
 impl Drop for Progress {
     /// A run that ends in an error leaves no bar behind.
     fn drop(&mut self) {

@@ -75,6 +75,7 @@ pub fn regroup(
         pairs.len()
     );
     let score = |(a, b): &(Span, Span)| scores[index[a]] + scores[index[b]];
+    let boundaries = choices.len();
     let mut doubt: Vec<Option<f64>> = vec![None; path.len()];
     let mut changed = usize::MAX;
     let mut moved = 0;
@@ -111,7 +112,7 @@ pub fn regroup(
             moved += 1;
         }
     }
-    tracing::info!("regrouping: {moved} sentences moved to the neighbouring bead");
+    tracing::info!("regrouping: a sentence moved across {moved} of the {boundaries} boundaries");
     Ok(Regrouped { path, doubt })
 }
 

@@ -72,6 +72,13 @@ pub struct DocumentPair {
     pub tgt: Text,
 }
 
+impl DocumentPair {
+    /// Sentences of both sides together.
+    pub fn sentences(&self) -> usize {
+        self.src.sentences.len() + self.tgt.sentences.len()
+    }
+}
+
 /// An aligned document pair.
 #[derive(Debug, Clone)]
 pub struct AlignedDocument {
@@ -351,7 +358,7 @@ pub fn align_documents(
             out.push(with_path(pair, None));
             continue;
         }
-        let sentences = (pair.src.sentences.len() + pair.tgt.sentences.len()) as u64;
+        let sentences = pair.sentences() as u64;
         let engine = engines.get(pair.src.lang, pair.tgt.lang)?;
         let mut likelihood = |beads: &[(String, String)]| -> anyhow::Result<Vec<f64>> {
             if let Some(p) = progress {

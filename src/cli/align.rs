@@ -177,10 +177,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let embed = embedder.as_ref().map(|e| e as &dyn SentenceEmbedder);
     // Regrouping can take an hour: a bar counts the beads the engine scores.
     let progress = config.regroup.map(|_| {
-        let sentences = pairs
-            .iter()
-            .map(|p| (p.src.sentences.len() + p.tgt.sentences.len()) as u64)
-            .sum();
+        let sentences = pairs.iter().map(|p| p.sentences() as u64).sum();
         Progress::counting("beads scored", pairs.len(), sentences)
     });
     let regrouping = progress.as_ref().map(|p| p as &dyn RegroupProgress);

@@ -177,12 +177,13 @@ fn chinese_news_becomes_english_with_its_numbers() {
 }
 
 /// A dateline comes out by rule, with the model's name for the place; a day of the month
-/// comes out as neither a weekday nor a month the source lacks.
+/// comes out as neither a weekday nor a month the source lacks; "next month" stays a month.
 #[test]
 fn datelines_by_rule_and_no_invented_dates() {
     let sources = [
         "新华社北京3月12日电（记者王丽）12日，北京市发布了新的垃圾分类规定。",
         "该市交通部门18日表示，地铁将从下周起延长运营时间。",
+        "从下个月起，市图书馆将在每周五和周六开放至晚上十点。",
     ]
     .map(String::from);
     let Some(out) = translate(Lang::Zh, Lang::En, &sources) else {
@@ -208,6 +209,12 @@ fn datelines_by_rule_and_no_invented_dates() {
     }
     for word in weekdays {
         assert!(!rest.contains(word), "{rest:?}");
+    }
+    let relative = out[2].to_lowercase();
+    for unit in ["week", "year"] {
+        for word in ["next", "last", "this", "coming"] {
+            assert!(!relative.contains(&format!("{word} {unit}")), "{:?}", out[2]);
+        }
     }
 }
 

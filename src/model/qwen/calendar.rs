@@ -3,7 +3,9 @@
 //! weekday ("on Monday", 11 of Coder-1.5B's answers on WMT21 zh→en lines 151–500) or, kept
 //! from weekdays, into a month of their own ("on April 24"): wrong facts both. Nor can a
 //! model know the year of a date its source writes without one, yet it adds one ("As of
-//! July 25, 2021", 7 of Coder-1.5B's answers on lines 1–800).
+//! July 25, 2021", 7 of Coder-1.5B's answers on lines 1–800). Nor does it keep the unit of
+//! a relative date: `从下个月起` ("from next month") came out as "From next week", so a week,
+//! month or year after "next", "last" or "this" must be one the source names too.
 
 use crate::text::detect::is_han;
 use crate::text::ENGLISH_MONTHS;
@@ -30,6 +32,24 @@ const DATE_WORDS: [&str; 15] = [
     "last", "next",
 ];
 
+/// Words after which a week, month or year is a date relative to the news ("next week",
+/// "last year", "this month").
+const RELATIVE_WORDS: [&str; 7] = ["next", "last", "this", "coming", "past", "previous", "following"];
+
+/// Calendar units an answer counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// "week", "weeks".
+    Week,
+    /// "month", "months".
+    Month,
+    /// "year", "years".
+    Year,
+}
+
+/// Characters after `周`, `星期` or `礼拜` that make it a day of the week.
+const WEEKDAY_MARKS: &str = "一二三四五六日天末";
+
 /// What a Chinese source sentence names of the calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Named {
@@ -37,6 +57,10 @@ pub struct Named {
     weekday: bool,
     /// A month: it writes `月`.
     month: bool,
+    /// A week as a span of time: `上周`, `一周`, `星期` or `礼拜` not followed by a day.
+    week: bool,
+    /// A year: it writes `年`.
+    year: bool,
 }
 
 impl Named {
@@ -48,16 +72,34 @@ impl Named {
             || source.contains("礼拜")
             || chars
                 .windows(2)
-                .any(|w| w[0] == '周' && "一二三四五六日天末".contains(w[1]));
+                .any(|w| w[0] == '周' && WEEKDAY_MARKS.contains(w[1]));
+        // A week is named by a `周`, `星期` or `礼拜` that no day follows.
+        let week = ["周", "星期", "礼拜"].iter().any(|word| {
+            source.match_indices(word).any(|(at, _)| {
+                let next = source[at + word.len()..].chars().next();
+                !next.is_some_and(|c| WEEKDAY_MARKS.contains(c))
+            })
+        });
         Named {
             weekday,
             month: source.contains('月'),
+            week,
+            year: source.contains('年'),
         }
     }
 
-    /// True when the source names both, so that nothing is ruled out.
+    /// True when the source names all of them, so that nothing is ruled out.
     pub fn everything(self) -> bool {
-        self.weekday && self.month
+        self.weekday && self.month && self.week && self.year
+    }
+
+    /// True when the source names `unit`.
+    fn names(self, unit: Unit) -> bool {
+        match unit {
+            Unit::Week => self.week,
+            Unit::Month => self.month,
+            Unit::Year => self.year,
+        }
     }
 }
 
@@ -68,6 +110,9 @@ pub struct CalendarTokens {
     weekdays: Vec<u32>,
     /// Month tokens, capitalised or in capitals, with or without a leading space; ascending.
     months: Vec<u32>,
+    /// Tokens that spell "week", "month" or "year", in any case, with or without a leading
+    /// space or a plural `s`, and the unit; ascending by token.
+    units: Vec<(u32, Unit)>,
 }
 
 impl CalendarTokens {
@@ -90,20 +135,49 @@ impl CalendarTokens {
                 .iter()
                 .any(|m| text == *m || text == m.to_uppercase())
         });
-        CalendarTokens { weekdays, months }
+        let units = (0..token_texts.len() as u32)
+            .filter_map(|id| {
+                let text = token_texts[id as usize].trim().to_lowercase();
+                let unit = match text.strip_suffix('s').unwrap_or(&text) {
+                    "week" => Unit::Week,
+                    "month" => Unit::Month,
+                    "year" => Unit::Year,
+                    _ => return None,
+                };
+                Some((id, unit))
+            })
+            .collect();
+        CalendarTokens {
+            weekdays,
+            months,
+            units,
+        }
     }
 
-    /// True when `token` spells a weekday or a month.
+    /// True when `token` spells a weekday, a month or a calendar unit.
     pub fn spells(&self, token: u32) -> bool {
-        self.weekdays.binary_search(&token).is_ok() || self.months.binary_search(&token).is_ok()
+        self.weekdays.binary_search(&token).is_ok()
+            || self.months.binary_search(&token).is_ok()
+            || self.unit(token).is_some()
+    }
+
+    /// The calendar unit `token` spells, if any.
+    fn unit(&self, token: u32) -> Option<Unit> {
+        let at = self.units.binary_search_by_key(&token, |&(id, _)| id).ok()?;
+        Some(self.units[at].1)
     }
 
     /// True when an answer to a source that names `named`, so far `before`, may not go on
-    /// with `token`: a weekday the source does not name, or a month after a date word
-    /// when the source names no month.
+    /// with `token`: a weekday the source does not name, a month after a date word when the
+    /// source names no month, or a week, month or year after a relative word ("next week")
+    /// when the source names no such unit.
     pub fn forbids(&self, named: Named, token: u32, before: &str) -> bool {
         let weekday = !named.weekday && self.weekdays.binary_search(&token).is_ok();
-        weekday || (!named.month && self.months.binary_search(&token).is_ok() && after_date_word(before))
+        let month = !named.month && self.months.binary_search(&token).is_ok() && after_date_word(before);
+        let unit = self
+            .unit(token)
+            .is_some_and(|unit| !named.names(unit) && after_relative_word(before));
+        weekday || month || unit
     }
 
     /// The highest-scoring token in `scores` (one row of logits) that [`Self::forbids`]
@@ -169,6 +243,12 @@ pub fn without_invented_years<'a>(text: &'a str, source: &str) -> Cow<'a, str> {
     })
 }
 
+/// True when `text` ends with a word that makes the unit after it a relative date.
+fn after_relative_word(text: &str) -> bool {
+    let last = text.split_whitespace().last().unwrap_or_default().to_lowercase();
+    RELATIVE_WORDS.contains(&last.as_str())
+}
+
 /// True when `text` ends with a word after which a month is a date, or with a day.
 fn after_date_word(text: &str) -> bool {
     let last = text.split_whitespace().last().unwrap_or_default().to_lowercase();
@@ -192,7 +272,41 @@ mod tests {
         }
         assert!(Named::in_source("7月26日").month);
         assert!(!Named::in_source("26日").month);
-        assert!(Named::in_source("7月26日（周日）").everything());
+        assert!(!Named::in_source("7月26日（周日）").everything());
+        assert!(Named::in_source("2020年7月26日（周日），一周后").everything());
+    }
+
+    #[test]
+    fn a_week_is_named_apart_from_its_days() {
+        for week in ["下周将举行", "一周内", "上星期", "两个礼拜后"] {
+            assert!(Named::in_source(week).week, "{week}");
+        }
+        for day_only in ["每周五和周六开放", "星期一上午", "礼拜天", "本周末", "26日"] {
+            assert!(!Named::in_source(day_only).week, "{day_only}");
+        }
+    }
+
+    #[test]
+    fn a_relative_date_keeps_the_unit_of_its_source() {
+        let texts: Vec<String> = [" week", " months", "Year", " weekend", " Monday", " the"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let calendar = CalendarTokens::new(&texts);
+        let forbidden = |source, before| -> Vec<u32> {
+            let named = Named::in_source(source);
+            (0..texts.len() as u32)
+                .filter(|&t| calendar.forbids(named, t, before))
+                .collect()
+        };
+        // The README's sample: "from next month", the library opening on Fridays.
+        let source = "从下个月起，市图书馆将在每周五和周六开放至晚上十点。";
+        assert_eq!(forbidden(source, "From next"), [0, 2]);
+        assert_eq!(forbidden("下周将举行", "It will be held next"), [1, 2, 4]);
+        assert_eq!(forbidden("去年同期", "the same period last"), [0, 1, 4]);
+        assert_eq!(forbidden("去年同期", "It took a"), [4]);
+        assert_eq!(forbidden("今年", "This"), [0, 1, 4]);
+        assert!(calendar.spells(0) && calendar.spells(2) && !calendar.spells(3));
     }
 
     #[test]

@@ -562,7 +562,7 @@ fn signature(path: &Path, to: Lang, length_cap: (f32, usize), context: usize) ->
         length_cap.1
     );
     if to == Lang::En {
-        signature.push_str("|calendar=source-only-v2");
+        signature.push_str("|calendar=source-only-v3");
     }
     if context > 0 {
         signature.push_str(&format!("|context=source-{context}"));

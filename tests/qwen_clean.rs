@@ -8,6 +8,7 @@ mod common;
 mod qwen_common;
 
 use bitext::model::qwen::prompt::{clean_output, defect, latin_without_han, Defect, Prompt};
+use bitext::text::fidelity::too_short;
 use bitext::text::Lang;
 
 /// `source \t raw answer \t expected`, with `\n` written as the two characters `\n`.
@@ -237,6 +238,23 @@ fn human_translations_rarely_trip_the_number_and_stutter_checks() {
     }
 }
 
+/// The length check into Chinese is set at the 1st percentile of the references of lines
+/// 1–150: over the first 500 lines, 5 references are that short (lines 70, 97, 215, 217, 272).
+#[test]
+fn few_human_translations_into_chinese_are_too_short() {
+    let Some(root) = common::shared_data("wmt21") else {
+        return;
+    };
+    let src = common::read_lines(&root.join("newstest2021.en-zh.src.en"));
+    let refs = common::read_lines(&root.join("newstest2021.en-zh.ref.A.zh"));
+    let short: Vec<usize> = (src.iter().zip(&refs).take(500).enumerate())
+        .filter(|(_, (s, r))| too_short(s, r, Lang::En))
+        .map(|(i, _)| i + 1)
+        .collect();
+    eprintln!("en-zh: {} of 500 references too short: {short:?}", short.len());
+    assert!(!short.is_empty() && short.len() <= 10, "{short:?}");
+}
+
 #[test]
 fn the_prompt_asks_for_simplified_chinese_and_opens_the_assistant_turn() {
     let p = Prompt::new(Lang::En, Lang::Zh, false);
@@ -269,4 +287,27 @@ fn an_answer_into_chinese_that_opens_in_english_is_given_up() {
     assert!(!latin_without_han("Dominic Raab: 政府不能"));
     // Numbers and punctuation alone say nothing yet.
     assert!(!latin_without_han("(2020) - 25%"));
+}
+
+/// A Chinese answer that leaves out a clause is retried; the other defects win over it.
+#[test]
+fn an_answer_far_shorter_than_its_source_is_a_defect() {
+    let source = "Zhang Min, who has led the clean-up for six years, said volunteers had \
+                  collected more plastic from the river this spring than in all of last year.";
+    let whole = "张敏说，今年春天志愿者从河里收集的塑料比去年全年还多。她六年来一直负责清理工作。";
+    assert_eq!(defect(whole, source, Lang::Zh), None);
+    assert_eq!(
+        defect("张敏说，志愿者收集了塑料。", source, Lang::Zh),
+        Some(Defect::TooShort)
+    );
+    // Into English length is not judged.
+    assert_eq!(
+        defect(
+            "The river is cleaner.",
+            "今年春天，志愿者从这条河里收集的塑料比去年全年还要多。",
+            Lang::En
+        ),
+        None
+    );
+    assert!(Defect::TooShort < Defect::MissingNumber);
 }

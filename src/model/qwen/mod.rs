@@ -556,7 +556,7 @@ impl Answer {
 /// so that caches and manifests made then still match.
 fn signature(path: &Path, to: Lang, length_cap: (f32, usize), context: usize) -> String {
     let mut signature = format!(
-        "qwen:{}|greedy|cap={}x+{}|prompt=v4|scales=v1|script-check=v7|latin=source-words-v1|names=copy-rare-v1|retry=strict|han-deadline={HAN_DEADLINE}",
+        "qwen:{}|greedy|cap={}x+{}|prompt=v4|scales=v1|script-check=v8|latin=source-words-v1|names=copy-rare-v1|retry=strict|han-deadline={HAN_DEADLINE}",
         path.file_name().unwrap_or_default().to_string_lossy(),
         length_cap.0,
         length_cap.1

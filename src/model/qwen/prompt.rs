@@ -2,7 +2,7 @@
 
 use super::latin::KeptWords;
 use crate::text::detect::{is_han, lowercase_latin_words};
-use crate::text::fidelity::{invented_numbers, missing_numbers, stutter};
+use crate::text::fidelity::{invented_numbers, missing_numbers, stutter, too_short};
 use crate::text::numbers::{with_chinese_scales, with_english_scales};
 use crate::text::Lang;
 use std::borrow::Cow;
@@ -258,6 +258,9 @@ fn strip_label(line: &str) -> &str {
 /// the strict retry fails too, the answer with the milder defect is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Defect {
+    /// A Chinese answer far shorter than its English source warrants
+    /// ([`crate::text::fidelity::too_short`]): a clause left out.
+    TooShort,
     /// The answer does not write a number of the source
     /// ([`crate::text::fidelity::missing_numbers`]).
     MissingNumber,
@@ -287,7 +290,8 @@ pub enum Defect {
 /// against three per Han character), not a copy of the source, for English without any
 /// Han character, for Chinese without a lowercase English word of three or more
 /// letters that the source does not allow to be kept ([`KeptWords`]), without a stutter
-/// with every number of the source and no number the source lacks.
+/// with every number of the source, no number the source lacks, and in Chinese not far
+/// shorter than the source warrants.
 pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
     if answer.trim().is_empty() {
         return Some(Defect::Empty);
@@ -335,6 +339,7 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
         .or_else(|| {
             (!invented_numbers(source, answer, to.other()).is_empty()).then_some(Defect::InventedNumber)
         })
+        .or_else(|| too_short(source, answer, to.other()).then_some(Defect::TooShort))
 }
 
 /// How many Han characters a Latin word left in a Chinese answer stands for (a Chinese

@@ -286,19 +286,21 @@ mod tests {
         }
     }
 
+    /// The tokens of the vocabulary `texts` that an answer to `source` may not write after
+    /// `before`.
+    fn forbidden_in(texts: &[&str], source: &str, before: &str) -> Vec<u32> {
+        let texts: Vec<String> = texts.iter().map(|s| s.to_string()).collect();
+        let calendar = CalendarTokens::new(&texts);
+        let named = Named::in_source(source);
+        (0..texts.len() as u32)
+            .filter(|&t| calendar.forbids(named, t, before))
+            .collect()
+    }
+
     #[test]
     fn a_relative_date_keeps_the_unit_of_its_source() {
-        let texts: Vec<String> = [" week", " months", "Year", " weekend", " Monday", " the"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let calendar = CalendarTokens::new(&texts);
-        let forbidden = |source, before| -> Vec<u32> {
-            let named = Named::in_source(source);
-            (0..texts.len() as u32)
-                .filter(|&t| calendar.forbids(named, t, before))
-                .collect()
-        };
+        let texts = [" week", " months", "Year", " weekend", " Monday", " the"];
+        let forbidden = |source, before| forbidden_in(&texts, source, before);
         // The README's sample: "from next month", the library opening on Fridays.
         let source = "从下个月起，市图书馆将在每周五和周六开放至晚上十点。";
         assert_eq!(forbidden(source, "From next"), [0, 2]);
@@ -306,24 +308,16 @@ mod tests {
         assert_eq!(forbidden("去年同期", "the same period last"), [0, 1, 4]);
         assert_eq!(forbidden("去年同期", "It took a"), [4]);
         assert_eq!(forbidden("今年", "This"), [0, 1, 4]);
+        let calendar = CalendarTokens::new(&texts.map(String::from));
         assert!(calendar.spells(0) && calendar.spells(2) && !calendar.spells(3));
     }
 
     #[test]
     fn calendar_tokens_are_forbidden_by_what_the_source_names() {
-        let texts: Vec<String> = [
+        let texts = [
             " Monday", "Sunday", " fridays", " Mon", " July", "APRIL", " may", " March", " the",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let calendar = CalendarTokens::new(&texts);
-        let forbidden = |source, before| -> Vec<u32> {
-            let named = Named::in_source(source);
-            (0..texts.len() as u32)
-                .filter(|&t| calendar.forbids(named, t, before))
-                .collect()
-        };
+        ];
+        let forbidden = |source, before| forbidden_in(&texts, source, before);
         assert_eq!(
             forbidden("26日，长江洪水形成。", "It formed on"),
             [0, 1, 2, 4, 5, 7]

@@ -27,6 +27,13 @@ pub fn lowercase_latin_words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
+/// The number of runs of ASCII letters in `text` (words in Latin letters).
+pub fn latin_words(text: &str) -> usize {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|word| !word.is_empty())
+        .count()
+}
+
 /// True when `text` keeps a lowercase English word ([`lowercase_latin_words`]): the
 /// code-mixing measure of a Chinese translation.
 pub fn is_code_mixed(text: &str) -> bool {

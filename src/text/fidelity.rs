@@ -2,7 +2,7 @@
 //! numbers, no stutter (a word said over and over, the loop of a small model) and, into
 //! Chinese, its length (a clause left out).
 
-use crate::text::detect::is_han;
+use crate::text::detect::{is_han, latin_words, script_counts};
 use crate::text::numbers::{numbers, Number};
 use crate::text::Lang;
 
@@ -389,33 +389,9 @@ fn invented_in_english(source: &str, translation: &str) -> Vec<String> {
 }
 
 /// The size of `text` in Chinese characters or their equivalent: each Han character, and
-/// two for each run of Latin letters and each number (digits with their `.` and `,`).
+/// two for each word in Latin letters and each number ([`numbers`]).
 fn size(text: &str) -> usize {
-    enum Run {
-        None,
-        Letters,
-        Number,
-    }
-    let (mut size, mut run) = (0, Run::None);
-    for c in text.chars() {
-        run = match run {
-            Run::Letters if c.is_ascii_alphabetic() => Run::Letters,
-            Run::Number if c.is_ascii_digit() || matches!(c, '.' | ',') => Run::Number,
-            _ if c.is_ascii_alphabetic() => {
-                size += 2;
-                Run::Letters
-            }
-            _ if c.is_ascii_digit() => {
-                size += 2;
-                Run::Number
-            }
-            _ => {
-                size += usize::from(is_han(c));
-                Run::None
-            }
-        };
-    }
-    size
+    script_counts(text).han + 2 * (latin_words(text) + numbers(text).count())
 }
 
 /// Sources smaller than this ([`size`]: about eight English words) are not judged by

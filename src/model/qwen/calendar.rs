@@ -243,15 +243,19 @@ pub fn without_invented_years<'a>(text: &'a str, source: &str) -> Cow<'a, str> {
     })
 }
 
+/// The last word of `text`, in lower case.
+fn last_word(text: &str) -> String {
+    text.split_whitespace().last().unwrap_or_default().to_lowercase()
+}
+
 /// True when `text` ends with a word that makes the unit after it a relative date.
 fn after_relative_word(text: &str) -> bool {
-    let last = text.split_whitespace().last().unwrap_or_default().to_lowercase();
-    RELATIVE_WORDS.contains(&last.as_str())
+    RELATIVE_WORDS.contains(&last_word(text).as_str())
 }
 
 /// True when `text` ends with a word after which a month is a date, or with a day.
 fn after_date_word(text: &str) -> bool {
-    let last = text.split_whitespace().last().unwrap_or_default().to_lowercase();
+    let last = last_word(text);
     let day = last
         .trim_end_matches(',')
         .trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']);

@@ -1,7 +1,7 @@
 //! The translation prompt (Qwen's ChatML template) and the clean-up of what the model answers.
 
 use super::latin::KeptWords;
-use crate::text::detect::{is_han, lowercase_latin_words};
+use crate::text::detect::{is_han, latin_words, lowercase_latin_words};
 use crate::text::fidelity::{invented_numbers, missing_numbers, stutter, too_short};
 use crate::text::numbers::{with_chinese_scales, with_english_scales};
 use crate::text::Lang;
@@ -345,13 +345,6 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
 /// How many Han characters a Latin word left in a Chinese answer stands for (a Chinese
 /// word is one to two characters).
 const HAN_PER_LATIN_WORD: usize = 2;
-
-/// The number of runs of Latin letters in `text`.
-fn latin_words(text: &str) -> usize {
-    text.split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|word| !word.is_empty())
-        .count()
-}
 
 /// True for the start of an answer into Chinese that is not going to be one: Latin
 /// letters and no Han character (a copy of the source or an English rewording).

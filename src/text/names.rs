@@ -49,6 +49,11 @@ const NOT_IN_NAMES: &str = "的了在是和与说等将对为从到也都就被�
 static PINYIN_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b([A-Z][a-z]+) ([A-Z][a-z]+)\b").expect("the name pattern is valid"));
 
+/// Three capitalised words, as a model splits a two-syllable given name: "Zhang Ji Ke".
+static SPLIT_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b([A-Z][a-z]+) ([A-Z][a-z]+) ([A-Z][a-z]+)\b").expect("the name pattern is valid")
+});
+
 /// Pinyin syllables without tones (initials times finals: a superset of the real ones).
 static SYLLABLES: LazyLock<HashSet<String>> = LazyLock::new(|| {
     const INITIALS: &[&str] = &[
@@ -170,6 +175,21 @@ impl SourceNames {
         names
     }
 
+    /// "`surname` `first``second`" for a name written "Zhang Ji Ke", when the source has
+    /// that surname with a two-character given name read exactly so (`张继科`).
+    fn join(&self, surname: &str, first: &str, second: &str) -> Option<String> {
+        let (s, g) = (
+            surname.to_lowercase(),
+            [first.to_lowercase(), second.to_lowercase()],
+        );
+        let reads =
+            |c: &Candidate| c.surname == s && syllables(&c.given).is_some_and(|r| r.len() == 2 && r == g);
+        self.all
+            .iter()
+            .any(reads)
+            .then(|| format!("{surname} {first}{}", g[1]))
+    }
+
     /// The name to write for "`surname` `given`" in the translation, when the model misread
     /// it: the source's reading when only one name there has the same surname or the same
     /// given name. `None` keeps the words as written.
@@ -208,17 +228,27 @@ impl SourceNames {
 /// `source`: "Liu Baoyan" for `刘化莲` becomes "Liu Hualian", "Wang Jingfan" for `周京帆`
 /// becomes "Zhou Jingfan". A name is mended only when its surname or its given name reads
 /// as in the source and one name of the source fits; names the source reads exactly, and
-/// anything else, are left as they are.
+/// anything else, are left as they are. A given name split in two ("Zhang Ji Ke" for
+/// `张继科`) is written as one word first, when the source reads exactly so.
 pub fn mend_names<'a>(source: &str, translation: &'a str) -> Cow<'a, str> {
     if !source.chars().any(|c| SURNAMES.contains(c)) {
         return Cow::Borrowed(translation);
     }
     let names = SourceNames::new(source);
-    PINYIN_NAME.replace_all(translation, |caps: &Captures| {
+    let joined = SPLIT_NAME.replace_all(translation, |caps: &Captures| {
+        names
+            .join(&caps[1], &caps[2], &caps[3])
+            .unwrap_or_else(|| caps[0].to_string())
+    });
+    let mended = PINYIN_NAME.replace_all(&joined, |caps: &Captures| {
         names
             .mend(&caps[1], &caps[2])
             .unwrap_or_else(|| caps[0].to_string())
-    })
+    });
+    if let Cow::Owned(mended) = mended {
+        return Cow::Owned(mended);
+    }
+    joined
 }
 
 #[cfg(test)]
@@ -253,6 +283,27 @@ mod tests {
         );
         assert_eq!(mend_names("张雄说。", "Tong Xiong said."), "Zhang Xiong said.");
         assert_eq!(mend_names("曾光说。", "Tong Guang said."), "Zeng Guang said.");
+    }
+
+    #[test]
+    fn a_given_name_split_in_two_is_one_word() {
+        assert_eq!(
+            mend_names(
+                "运动领队张继科和张鑫栋同台。",
+                "Team leader Zhang Ji Ke and Zhang Xin Dong shared the stage."
+            ),
+            "Team leader Zhang Jike and Zhang Xindong shared the stage."
+        );
+        // Joined, then mended like any two-word name: 王丽丽 read as "Wang Li Li".
+        assert_eq!(mend_names("王丽丽说。", "Wang Li Li said."), "Wang Lili said.");
+        // Three words that the source does not read so are kept.
+        for (source, translation) in [
+            ("张继科说。", "Zhang Ji Kang said."),
+            ("马鞍山的张继科。", "Ma On Shan Road."),
+            ("上海的春天。", "Shang Hai Spring."),
+        ] {
+            assert_eq!(mend_names(source, translation), translation, "{source}");
+        }
     }
 
     #[test]

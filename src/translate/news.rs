@@ -79,7 +79,7 @@ impl Engine for NewsEngine {
 
     fn signature(&self) -> String {
         let names = match self.inner.direction() {
-            (Lang::Zh, Lang::En) => "|pinyin-names=source",
+            (Lang::Zh, Lang::En) => "|pinyin-names=source-v2",
             _ => "",
         };
         format!("{}|datelines=v1{names}", self.inner.signature())
@@ -234,7 +234,7 @@ mod tests {
                 "Liu Hualian said.",
             ]
         );
-        assert_eq!(signature, "lengths|datelines=v1|pinyin-names=source");
+        assert_eq!(signature, "lengths|datelines=v1|pinyin-names=source-v2");
         assert_eq!(calls[0], ["北京", "巴西利亚"]);
         assert_eq!(calls[1][..3], ["7月26日是首日。", "没有电头。", "天气晴。"]);
         assert_eq!(calls.len(), 2);

@@ -5,6 +5,7 @@ pub mod clean;
 pub mod dateline;
 pub mod detect;
 pub mod fidelity;
+pub mod frame;
 pub mod names;
 pub mod numbers;
 pub mod read;

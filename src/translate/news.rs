@@ -1,12 +1,15 @@
 //! An engine wrapper that applies the conventions of news by rule, around any engine:
 //! datelines are written by rule (see [`crate::text::dateline`]) and the engine translates
 //! the dateline's place names and the rest of the sentence, a Chinese rest with its bare
-//! days of the month given their month; into English, Chinese names the engine misread in
-//! pinyin are put right from the source ([`crate::text::names`]).
+//! days of the month given their month; a sentence wholly in quotes is quoted, and a
+//! Chinese headline's credit written, by rule ([`crate::text::frame`]); into English,
+//! Chinese names the engine misread in pinyin are put right from the source
+//! ([`crate::text::names`]).
 
 use super::{collect_each, in_context, Engine, EngineStats, InContext, Verdict};
 use crate::text::dateline::Dateline;
 use crate::text::detect::is_han;
+use crate::text::frame::Frame;
 use crate::text::names::mend_names;
 use crate::text::Lang;
 use std::collections::BTreeMap;
@@ -82,7 +85,7 @@ impl Engine for NewsEngine {
             (Lang::Zh, Lang::En) => "|pinyin-names=source-v2",
             _ => "",
         };
-        format!("{}|datelines=v1{names}", self.inner.signature())
+        format!("{}|datelines=v1|frames=v1{names}", self.inner.signature())
     }
 
     fn translate(&mut self, sentences: &[String]) -> anyhow::Result<Vec<String>> {
@@ -120,20 +123,27 @@ impl Engine for NewsEngine {
             .map(|item| Dateline::split(&item.sentence, from))
             .collect();
         self.translate_places(split.iter().flatten().map(|(d, _)| d))?;
-        let rests: Vec<InContext> = items
+        let framed: Vec<(Frame, &str)> = items
             .iter()
             .zip(&split)
-            .map(|(item, split)| InContext {
+            .map(|(item, split)| Frame::split(split.as_ref().map_or(&item.sentence, |(_, rest)| rest), from))
+            .collect();
+        let rests: Vec<InContext> = items
+            .iter()
+            .zip(split.iter().zip(&framed))
+            .map(|(item, (split, (_, inner)))| InContext {
                 sentence: match split {
-                    Some((dateline, rest)) => dateline.prepared(rest).into_owned(),
-                    None => item.sentence.clone(),
+                    Some((dateline, _)) => dateline.prepared(inner).into_owned(),
+                    None => inner.to_string(),
                 },
                 context: item.context.clone(),
             })
             .collect();
         let places = &self.places;
         let mends_names = self.inner.direction() == (Lang::Zh, Lang::En);
+        let to = self.inner.direction().1;
         self.inner.translate_each(&rests, &mut |i, (text, verdict)| {
+            let text = framed[i].0.wrap(&text, to);
             let text = match &split[i] {
                 Some((dateline, _)) => dateline.translated(|p| places.get(p).cloned().flatten(), &text),
                 None => text,
@@ -234,7 +244,7 @@ mod tests {
                 "Liu Hualian said.",
             ]
         );
-        assert_eq!(signature, "lengths|datelines=v1|pinyin-names=source-v2");
+        assert_eq!(signature, "lengths|datelines=v1|frames=v1|pinyin-names=source-v2");
         assert_eq!(calls[0], ["北京", "巴西利亚"]);
         assert_eq!(calls[1][..3], ["7月26日是首日。", "没有电头。", "天气晴。"]);
         assert_eq!(calls.len(), 2);
@@ -265,7 +275,39 @@ mod tests {
             ]
         );
         assert_eq!(calls[0], ["Islamabad", "Seattle"]);
-        assert_eq!(signature, "lengths|datelines=v1");
+        assert_eq!(signature, "lengths|datelines=v1|frames=v1");
         assert_eq!(calls.len(), 2);
+    }
+
+    #[test]
+    fn quotes_and_credits_are_written_around_the_engines_answer() {
+        let (out, calls, _) = translate(
+            (Lang::Zh, Lang::En),
+            &[
+                "“希望水早点退吧。”",
+                "中新社北京7月26日电(杨迪)“九曲黄河。”",
+                "巴西总统检测结果转阴-新华网",
+                "他说：“水退了。”",
+            ],
+        );
+        assert_eq!(
+            out,
+            [
+                "\"8 chars\"",
+                "Beijing, July 26 (China News Service, by Yang Di) -- \"5 chars\"",
+                "10 chars - Xinhuanet",
+                "9 chars",
+            ]
+        );
+        // The engine reads the sentences without their frames.
+        assert_eq!(
+            calls[1],
+            [
+                "希望水早点退吧。",
+                "九曲黄河。",
+                "巴西总统检测结果转阴",
+                "他说：“水退了。”"
+            ]
+        );
     }
 }

@@ -8,10 +8,12 @@ use regex::{Captures, Regex};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-/// News agencies whose datelines are recognised, with the name English wires give them.
+/// Chinese news agencies and sites, with the name English wires give them: the ones whose
+/// datelines are recognised, and that headlines are credited to ([`crate::text::frame`]).
 /// A name that starts with another comes before it (`中新网客户端`, its app, before `中新网`).
-const AGENCIES: &[(&str, &str)] = &[
+pub const AGENCIES: &[(&str, &str)] = &[
     ("新华社", "Xinhua"),
+    ("新华网", "Xinhuanet"),
     ("中新社", "China News Service"),
     ("中新网客户端", "Chinanews.com"),
     ("中新网", "Chinanews.com"),

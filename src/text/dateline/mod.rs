@@ -8,7 +8,7 @@
 mod chinese;
 mod english;
 
-pub use chinese::ChineseDateline;
+pub use chinese::{ChineseDateline, AGENCIES as CHINESE_AGENCIES};
 pub use english::EnglishDateline;
 
 use crate::text::Lang;

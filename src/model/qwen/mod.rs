@@ -454,7 +454,11 @@ impl QwenEngine {
                     _ => *result = (text, None),
                 }
                 if row.ending.is_some() {
-                    let answer = std::mem::take(result);
+                    let mut answer = std::mem::take(result);
+                    // Reported speech is still a translation: worth a retry, not a flag.
+                    if answer.1 == Some(Defect::QuoteLost) {
+                        answer.1 = None;
+                    }
                     self.stats.flagged += usize::from(answer.1.is_some());
                     done(row.sentence, answer)?;
                 }
@@ -556,7 +560,7 @@ impl Answer {
 /// so that caches and manifests made then still match.
 fn signature(path: &Path, to: Lang, length_cap: (f32, usize), context: usize) -> String {
     let mut signature = format!(
-        "qwen:{}|greedy|cap={}x+{}|prompt=v4|scales=v1|script-check=v8|latin=source-words-v1|names=copy-rare-v1|retry=strict|han-deadline={HAN_DEADLINE}",
+        "qwen:{}|greedy|cap={}x+{}|prompt=v4|scales=v1|script-check=v9|latin=source-words-v1|names=copy-rare-v1|retry=strict|han-deadline={HAN_DEADLINE}",
         path.file_name().unwrap_or_default().to_string_lossy(),
         length_cap.0,
         length_cap.1

@@ -2,7 +2,7 @@
 
 use super::latin::KeptWords;
 use crate::text::detect::{is_han, latin_words, lowercase_latin_words};
-use crate::text::fidelity::{invented_numbers, missing_numbers, stutter, too_short};
+use crate::text::fidelity::{invented_numbers, missing_numbers, quote_lost, stutter, too_short};
 use crate::text::numbers::{with_chinese_scales, with_english_scales};
 use crate::text::Lang;
 use std::borrow::Cow;
@@ -258,6 +258,10 @@ fn strip_label(line: &str) -> &str {
 /// the strict retry fails too, the answer with the milder defect is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Defect {
+    /// An English source quotes someone and the Chinese answer has no quotation mark
+    /// ([`crate::text::fidelity::quote_lost`]): reported speech, often without its
+    /// speaker. Retried, but never flagged: reported speech is still a translation.
+    QuoteLost,
     /// A Chinese answer far shorter than its English source warrants
     /// ([`crate::text::fidelity::too_short`]): a clause left out.
     TooShort,
@@ -340,6 +344,7 @@ pub fn defect(answer: &str, source: &str, to: Lang) -> Option<Defect> {
             (!invented_numbers(source, answer, to.other()).is_empty()).then_some(Defect::InventedNumber)
         })
         .or_else(|| too_short(source, answer, to.other()).then_some(Defect::TooShort))
+        .or_else(|| quote_lost(source, answer, to.other()).then_some(Defect::QuoteLost))
 }
 
 /// How many Han characters a Latin word left in a Chinese answer stands for (a Chinese

@@ -55,13 +55,18 @@ impl Frame {
     }
 
     /// `translation` (into `to`) put back into the frame: in quotation marks (straight
-    /// ones in English, `“”` in Chinese) if the source was one quotation, then the credit.
+    /// ones in English, `“”` in Chinese) if the source was one quotation and the engine
+    /// did not quote it already, then the credit. Without a frame, `translation` as it is.
     pub fn wrap(&self, translation: &str, to: Lang) -> String {
+        if *self == Frame::default() {
+            return translation.to_string();
+        }
         let mut text = translation.trim().to_string();
-        if text.is_empty() || *self == Frame::default() {
+        if text.is_empty() {
             return text;
         }
-        if self.quoted {
+        let quoted = |t: &str| t.starts_with(['"', '“']) && t.ends_with(['"', '”']) && t.chars().count() > 1;
+        if self.quoted && !quoted(&text) {
             text = match to {
                 Lang::En => format!("\"{text}\""),
                 Lang::Zh => format!("“{text}”"),
@@ -138,8 +143,10 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_answer_stays_empty() {
+    fn an_empty_or_already_quoted_answer_is_left_as_it_is() {
         let (frame, _) = Frame::split("“希望水早点退吧。”", Lang::Zh);
         assert_eq!(frame.wrap("  ", Lang::En), "");
+        assert_eq!(frame.wrap("\"We hope so.\"", Lang::En), "\"We hope so.\"");
+        assert_eq!(Frame::default().wrap(" as it is ", Lang::En), " as it is ");
     }
 }

@@ -238,19 +238,26 @@ fn human_translations_rarely_trip_the_number_and_stutter_checks() {
     }
 }
 
+/// The lines (from 1) of the first 500 WMT21 en→zh lines whose human reference `check`
+/// (source, reference, English) rejects; `None` without `../shared`.
+fn references_rejected_by(check: fn(&str, &str, Lang) -> bool) -> Option<Vec<usize>> {
+    let root = common::shared_data("wmt21")?;
+    let src = common::read_lines(&root.join("newstest2021.en-zh.src.en"));
+    let refs = common::read_lines(&root.join("newstest2021.en-zh.ref.A.zh"));
+    let rejected = (src.iter().zip(&refs).take(500).enumerate())
+        .filter(|(_, (s, r))| check(s, r, Lang::En))
+        .map(|(i, _)| i + 1)
+        .collect();
+    Some(rejected)
+}
+
 /// The length check into Chinese is set at the 1st percentile of the references of lines
 /// 1–150: over the first 500 lines, 5 references are that short (lines 70, 97, 215, 217, 272).
 #[test]
 fn few_human_translations_into_chinese_are_too_short() {
-    let Some(root) = common::shared_data("wmt21") else {
+    let Some(short) = references_rejected_by(too_short) else {
         return;
     };
-    let src = common::read_lines(&root.join("newstest2021.en-zh.src.en"));
-    let refs = common::read_lines(&root.join("newstest2021.en-zh.ref.A.zh"));
-    let short: Vec<usize> = (src.iter().zip(&refs).take(500).enumerate())
-        .filter(|(_, (s, r))| too_short(s, r, Lang::En))
-        .map(|(i, _)| i + 1)
-        .collect();
     eprintln!("en-zh: {} of 500 references too short: {short:?}", short.len());
     assert!(!short.is_empty() && short.len() <= 10, "{short:?}");
 }
@@ -259,15 +266,9 @@ fn few_human_translations_into_chinese_are_too_short() {
 /// source that quotes someone have no quotation mark (lines 215 and 483).
 #[test]
 fn few_human_translations_into_chinese_lose_their_quotations() {
-    let Some(root) = common::shared_data("wmt21") else {
+    let Some(lost) = references_rejected_by(quote_lost) else {
         return;
     };
-    let src = common::read_lines(&root.join("newstest2021.en-zh.src.en"));
-    let refs = common::read_lines(&root.join("newstest2021.en-zh.ref.A.zh"));
-    let lost: Vec<usize> = (src.iter().zip(&refs).take(500).enumerate())
-        .filter(|(_, (s, r))| quote_lost(s, r, Lang::En))
-        .map(|(i, _)| i + 1)
-        .collect();
     eprintln!(
         "en-zh: {} of 500 references lose a quotation: {lost:?}",
         lost.len()

@@ -171,7 +171,7 @@ def bitext_command(work, a, input_path):
             "--threads", str(a.threads), "--beam", str(a.beam), "--batch-size", str(a.batch),
             "--max-batch-tokens", "1000000", "--min-new-tokens", str(a.new_tokens),
             "--max-new-tokens", str(a.new_tokens), "--no-repeat-ngram", "0", "--length-cap", "1000,1000",
-            "--dtype", a.dtype, str(input_path)]
+            "--dtype", a.dtype, "--no-news-rules", str(input_path)]
 
 
 def timed_child(cmd):

@@ -70,6 +70,12 @@ pub struct EngineArgs {
     /// CTranslate2 int8 runs them, the fastest on CPUs; both opt-in, not exact).
     #[arg(long, value_enum, default_value = "f32")]
     pub dtype: Precision,
+
+    /// Print every sentence as the engine answers it: no dateline, whole quotation,
+    /// headline credit or pinyin name written by rule (for comparing the engine alone
+    /// with another implementation of the same model).
+    #[arg(long)]
+    pub no_news_rules: bool,
 }
 
 /// Parses `--length-cap A,B`.
@@ -116,6 +122,7 @@ impl EngineArgs {
         o.threads = compute.threads();
         o.device = compute.device;
         o.precision = self.dtype;
+        o.news_rules = !self.no_news_rules;
         o
     }
 }

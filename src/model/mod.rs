@@ -27,8 +27,8 @@ pub mod marian;
 pub mod quantized;
 pub mod qwen;
 
-/// Loads the engine that `opts` describe, behind a [`NewsEngine`]. Fails before
-/// any work when the model is missing.
+/// Loads the engine that `opts` describe, behind a [`NewsEngine`] unless
+/// `opts.news_rules` is off. Fails before any work when the model is missing.
 pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
     if opts.from == opts.to {
         anyhow::bail!("source and target language are both {}", opts.from);
@@ -37,5 +37,8 @@ pub fn load_engine(opts: &EngineOptions) -> anyhow::Result<Box<dyn Engine>> {
         EngineKind::Marian => marian::load_engine(opts),
         EngineKind::Qwen => qwen::load_engine(opts),
     }?;
-    Ok(Box::new(NewsEngine::new(engine)))
+    Ok(match opts.news_rules {
+        true => Box::new(NewsEngine::new(engine)),
+        false => engine,
+    })
 }

@@ -273,6 +273,9 @@ pub struct EngineOptions {
     pub device: DeviceKind,
     /// Precision of weights and activations.
     pub precision: Precision,
+    /// Whether the news conventions are written by rule around the engine (datelines,
+    /// whole quotations, headline credits, pinyin names: [`news::NewsEngine`]).
+    pub news_rules: bool,
 }
 
 impl EngineOptions {
@@ -296,6 +299,7 @@ impl EngineOptions {
             threads: None,
             device: DeviceKind::Cpu,
             precision: Precision::F32,
+            news_rules: true,
         }
     }
 }

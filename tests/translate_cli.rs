@@ -5,7 +5,7 @@
 mod common;
 
 use serde::Deserialize;
-use std::process::Output;
+use std::process::{Command, Output};
 
 #[derive(Deserialize)]
 struct Golden {
@@ -48,6 +48,19 @@ fn translate(name: &str, from: &str, g: &Golden, extra: &[&str], input: &std::pa
         .unwrap()
 }
 
+/// `bitext translate --from zh` with the tiny zh-en fixture and the golden run's decoding
+/// settings, news rules on; the caller adds the inputs.
+fn translate_zh(g: &Golden) -> Command {
+    let mut command = common::bitext();
+    command
+        .args(["translate", "--from", "zh", "--lines", "--no-repeat-ngram", "0"])
+        .args(["--length-cap", "1000,1000", "--max-new-tokens"])
+        .arg(g.max_new_tokens.to_string())
+        .arg("--model-dir")
+        .arg(common::fixture("marian/tiny-zh-en"));
+    command
+}
+
 fn stdout_lines(out: &Output) -> Vec<String> {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout.clone())
@@ -81,15 +94,7 @@ fn news_rules_write_a_headlines_credit() {
     let inputs = plain_inputs(&g);
     assert!(inputs[0].ends_with("-新华网"), "{}", inputs[0]);
     std::fs::write(&input, &inputs[0]).unwrap();
-    let max_new = g.max_new_tokens.to_string();
-    let out = common::bitext()
-        .args(["translate", "--from", "zh", "--lines", "--no-repeat-ngram", "0"])
-        .args(["--length-cap", "1000,1000", "--max-new-tokens", &max_new])
-        .arg("--model-dir")
-        .arg(common::fixture("marian/tiny-zh-en"))
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = translate_zh(&g).arg(&input).output().unwrap();
     let lines = stdout_lines(&out);
     assert_eq!(lines.len(), 1);
     assert!(lines[0].ends_with(" - Xinhuanet"), "{}", lines[0]);
@@ -102,12 +107,7 @@ fn empty_lines_keep_their_place_and_stdin_works() {
     let inputs = plain_inputs(&g);
     // Lines 1 and 2: line 0 is a headline whose credit is written by rule.
     let text = format!("{}\n\n{}\n", inputs[1], inputs[2]);
-    let max_new = g.max_new_tokens.to_string();
-    let mut child = common::bitext()
-        .args(["translate", "--from", "zh", "--lines", "--no-repeat-ngram", "0"])
-        .args(["--length-cap", "1000,1000", "--max-new-tokens", &max_new])
-        .arg("--model-dir")
-        .arg(common::fixture("marian/tiny-zh-en"))
+    let mut child = translate_zh(&g)
         .arg("-")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -134,16 +134,7 @@ fn a_missing_input_is_reported_and_the_others_are_still_translated() {
     let good = dir.path().join("good.txt");
     std::fs::write(&good, &plain_inputs(&g)[1]).unwrap();
     let missing = dir.path().join("missing.txt");
-    let max_new = g.max_new_tokens.to_string();
-    let out = common::bitext()
-        .args(["translate", "--from", "zh", "--lines", "--no-repeat-ngram", "0"])
-        .args(["--length-cap", "1000,1000", "--max-new-tokens", &max_new])
-        .arg("--model-dir")
-        .arg(common::fixture("marian/tiny-zh-en"))
-        .arg(&missing)
-        .arg(&good)
-        .output()
-        .unwrap();
+    let out = translate_zh(&g).arg(&missing).arg(&good).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -28,37 +28,33 @@ fn plain_inputs(g: &Golden) -> Vec<String> {
         .collect()
 }
 
-/// Runs `bitext translate` on the fixture with decoding settings equal to the golden run.
-fn translate(name: &str, from: &str, g: &Golden, extra: &[&str], input: &std::path::Path) -> Output {
-    let max_new = g.max_new_tokens.to_string();
-    common::bitext()
+/// `bitext translate --from FROM` with fixture `name` and the golden run's decoding
+/// settings, news rules on; the caller adds the rest.
+fn translate_command(name: &str, from: &str, g: &Golden) -> Command {
+    let mut command = common::bitext();
+    command
         .args(["translate", "--from", from, "--lines", "--no-repeat-ngram", "0"])
-        .args([
-            "--length-cap",
-            "1000,1000",
-            "--max-new-tokens",
-            &max_new,
-            "--no-news-rules",
-        ])
+        .args(["--length-cap", "1000,1000", "--max-new-tokens"])
+        .arg(g.max_new_tokens.to_string())
         .arg("--model-dir")
-        .arg(common::fixture(&format!("marian/{name}")))
+        .arg(common::fixture(&format!("marian/{name}")));
+    command
+}
+
+/// Runs `bitext translate` on the fixture as the golden run decoded, the engine's own
+/// answers (`--no-news-rules`).
+fn translate(name: &str, from: &str, g: &Golden, extra: &[&str], input: &std::path::Path) -> Output {
+    translate_command(name, from, g)
+        .arg("--no-news-rules")
         .args(extra)
         .arg(input)
         .output()
         .unwrap()
 }
 
-/// `bitext translate --from zh` with the tiny zh-en fixture and the golden run's decoding
-/// settings, news rules on; the caller adds the inputs.
+/// [`translate_command`] from Chinese with the tiny zh-en fixture.
 fn translate_zh(g: &Golden) -> Command {
-    let mut command = common::bitext();
-    command
-        .args(["translate", "--from", "zh", "--lines", "--no-repeat-ngram", "0"])
-        .args(["--length-cap", "1000,1000", "--max-new-tokens"])
-        .arg(g.max_new_tokens.to_string())
-        .arg("--model-dir")
-        .arg(common::fixture("marian/tiny-zh-en"));
-    command
+    translate_command("tiny-zh-en", "zh", g)
 }
 
 fn stdout_lines(out: &Output) -> Vec<String> {

@@ -117,7 +117,7 @@ impl Engine for NewsEngine {
         items: &[InContext],
         done: &mut dyn FnMut(usize, (String, Verdict)) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let from = self.inner.direction().0;
+        let (from, to) = self.inner.direction();
         let split: Vec<Option<(Dateline, &str)>> = items
             .iter()
             .map(|item| Dateline::split(&item.sentence, from))
@@ -140,8 +140,7 @@ impl Engine for NewsEngine {
             })
             .collect();
         let places = &self.places;
-        let mends_names = self.inner.direction() == (Lang::Zh, Lang::En);
-        let to = self.inner.direction().1;
+        let mends_names = (from, to) == (Lang::Zh, Lang::En);
         self.inner.translate_each(&rests, &mut |i, (text, verdict)| {
             let text = framed[i].0.wrap(&text, to);
             let text = match &split[i] {

@@ -5,7 +5,10 @@
 //! model know the year of a date its source writes without one, yet it adds one ("As of
 //! July 25, 2021", 7 of Coder-1.5B's answers on lines 1–800). Nor does it keep the unit of
 //! a relative date: `从下个月起` ("from next month") came out as "From next week", so a week,
-//! month or year after "next", "last" or "this" must be one the source names too.
+//! month or year after "next", "last" or "this" must be one the source names too. A
+//! weekday must be a day the source names, not just any: with a worked example dated on a
+//! Wednesday in its prompt, Coder-1.5B wrote "On Wednesday and Thursday" for `本周一和周二`
+//! (WMT21 zh→en line 474).
 
 use crate::text::detect::is_han;
 use crate::text::ENGLISH_MONTHS;
@@ -47,14 +50,25 @@ enum Unit {
     Year,
 }
 
-/// Characters after `周`, `星期` or `礼拜` that make it a day of the week.
-const WEEKDAY_MARKS: &str = "一二三四五六日天末";
+/// The days of the week (bits in [`WEEKDAYS`]' order) that a character after `周`, `星期`
+/// or `礼拜` names: `周一` is Monday, `周日` and `周天` Sunday, `周末` the weekend.
+fn days_marked(mark: char) -> u8 {
+    match "一二三四五六".chars().position(|c| c == mark) {
+        Some(day) => 1 << day,
+        None => match mark {
+            '日' | '天' => 1 << 6,
+            '末' => 1 << 5 | 1 << 6,
+            _ => 0,
+        },
+    }
+}
 
 /// What a Chinese source sentence names of the calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Named {
-    /// A day of the week: `星期一`, `礼拜天`, `周五`, `周末`.
-    weekday: bool,
+    /// The days of the week it names (`星期一`, `礼拜天`, `周五`, `周末`), as bits in
+    /// [`WEEKDAYS`]' order: an answer may write those and no other.
+    weekdays: u8,
     /// A month: it writes `月`.
     month: bool,
     /// A week as a span of time: `上周`, `一周`, `星期` or `礼拜` not followed by a day.
@@ -67,30 +81,27 @@ impl Named {
     /// What `source` names. `周` before anything but a day (`周年`, `一周`, a surname)
     /// names no weekday.
     pub fn in_source(source: &str) -> Self {
-        let chars: Vec<char> = source.chars().collect();
-        let weekday = source.contains("星期")
-            || source.contains("礼拜")
-            || chars
-                .windows(2)
-                .any(|w| w[0] == '周' && WEEKDAY_MARKS.contains(w[1]));
-        // A week is named by a `周`, `星期` or `礼拜` that no day follows.
-        let week = ["周", "星期", "礼拜"].iter().any(|word| {
-            source.match_indices(word).any(|(at, _)| {
-                let next = source[at + word.len()..].chars().next();
-                !next.is_some_and(|c| WEEKDAY_MARKS.contains(c))
-            })
-        });
+        let mut weekdays = 0;
+        let mut week = false;
+        for word in ["周", "星期", "礼拜"] {
+            for (at, _) in source.match_indices(word) {
+                match source[at + word.len()..].chars().next().map(days_marked) {
+                    Some(days) if days != 0 => weekdays |= days,
+                    _ => week = true,
+                }
+            }
+        }
         Named {
-            weekday,
+            weekdays,
             month: source.contains('月'),
             week,
             year: source.contains('年'),
         }
     }
 
-    /// True when the source names all of them, so that nothing is ruled out.
-    pub fn everything(self) -> bool {
-        self.weekday && self.month && self.week && self.year
+    /// True when the source names `day` (an index into [`WEEKDAYS`]).
+    fn names_weekday(self, day: usize) -> bool {
+        self.weekdays & (1 << day) != 0
     }
 
     /// True when the source names `unit`.
@@ -105,9 +116,9 @@ impl Named {
 
 /// The tokens of a vocabulary that spell a weekday or a month.
 pub struct CalendarTokens {
-    /// Weekday tokens, in any case, with or without a leading space or a plural `s`;
-    /// ascending.
-    weekdays: Vec<u32>,
+    /// Weekday tokens, in any case, with or without a leading space or a plural `s`, and
+    /// the day (an index into [`WEEKDAYS`]); ascending by token.
+    weekdays: Vec<(u32, usize)>,
     /// Month tokens, capitalised or in capitals, with or without a leading space; ascending.
     months: Vec<u32>,
     /// Tokens that spell "week", "month" or "year", in any case, with or without a leading
@@ -126,10 +137,15 @@ impl CalendarTokens {
                 })
                 .collect()
         };
-        let weekdays = find(&|text| {
-            let lower = text.to_lowercase();
-            WEEKDAYS.contains(&lower.strip_suffix('s').unwrap_or(&lower))
-        });
+        let weekdays = (0..token_texts.len() as u32)
+            .filter_map(|id| {
+                let lower = token_texts[id as usize].trim().to_lowercase();
+                let day = WEEKDAYS
+                    .iter()
+                    .position(|d| *d == lower.strip_suffix('s').unwrap_or(&lower))?;
+                Some((id, day))
+            })
+            .collect();
         let months = find(&|text| {
             ENGLISH_MONTHS
                 .iter()
@@ -156,9 +172,15 @@ impl CalendarTokens {
 
     /// True when `token` spells a weekday, a month or a calendar unit.
     pub fn spells(&self, token: u32) -> bool {
-        self.weekdays.binary_search(&token).is_ok()
+        self.weekday(token).is_some()
             || self.months.binary_search(&token).is_ok()
             || self.unit(token).is_some()
+    }
+
+    /// The day of the week `token` spells, if any (an index into [`WEEKDAYS`]).
+    fn weekday(&self, token: u32) -> Option<usize> {
+        let at = self.weekdays.binary_search_by_key(&token, |&(id, _)| id).ok()?;
+        Some(self.weekdays[at].1)
     }
 
     /// The calendar unit `token` spells, if any.
@@ -168,11 +190,11 @@ impl CalendarTokens {
     }
 
     /// True when an answer to a source that names `named`, so far `before`, may not go on
-    /// with `token`: a weekday the source does not name, a month after a date word when the
+    /// with `token`: a day of the week the source does not name, a month after a date word when the
     /// source names no month, or a week, month or year after a relative word ("next week")
     /// when the source names no such unit.
     pub fn forbids(&self, named: Named, token: u32, before: &str) -> bool {
-        let weekday = !named.weekday && self.weekdays.binary_search(&token).is_ok();
+        let weekday = self.weekday(token).is_some_and(|day| !named.names_weekday(day));
         let month = !named.month && self.months.binary_search(&token).is_ok() && after_date_word(before);
         let unit = self
             .unit(token)
@@ -268,16 +290,24 @@ mod tests {
 
     #[test]
     fn weekdays_and_months_named_in_chinese() {
-        for named in ["星期一上午", "上周五宣布", "本周末", "礼拜天", "周日晚间"] {
-            assert!(Named::in_source(named).weekday, "{named}");
-        }
-        for not_named in ["26日，长江洪水形成。", "成立70周年", "一周内", "周星竹报道"] {
-            assert!(!Named::in_source(not_named).weekday, "{not_named}");
+        let days = |source| Named::in_source(source).weekdays;
+        assert_eq!(days("星期一上午"), 1);
+        assert_eq!(days("上周五宣布"), 1 << 4);
+        assert_eq!(days("本周末"), 1 << 5 | 1 << 6);
+        assert_eq!(days("礼拜天"), 1 << 6);
+        assert_eq!(days("周日晚间"), 1 << 6);
+        assert_eq!(days("人们可以在本周一和周二到国会大厦"), 0b11);
+        for not_named in [
+            "26日，长江洪水形成。",
+            "成立70周年",
+            "一周内",
+            "周星竹报道",
+            "上星期",
+        ] {
+            assert_eq!(days(not_named), 0, "{not_named}");
         }
         assert!(Named::in_source("7月26日").month);
         assert!(!Named::in_source("26日").month);
-        assert!(!Named::in_source("7月26日（周日）").everything());
-        assert!(Named::in_source("2020年7月26日（周日），一周后").everything());
     }
 
     #[test]
@@ -307,7 +337,7 @@ mod tests {
         let forbidden = |source, before| forbidden_in(&texts, source, before);
         // The README's sample: "from next month", the library opening on Fridays.
         let source = "从下个月起，市图书馆将在每周五和周六开放至晚上十点。";
-        assert_eq!(forbidden(source, "From next"), [0, 2]);
+        assert_eq!(forbidden(source, "From next"), [0, 2, 4]);
         assert_eq!(forbidden("下周将举行", "It will be held next"), [1, 2, 4]);
         assert_eq!(forbidden("去年同期", "the same period last"), [0, 1, 4]);
         assert_eq!(forbidden("去年同期", "It took a"), [4]);
@@ -340,8 +370,28 @@ mod tests {
             [0, 1, 2, 4, 5, 7]
         );
         assert_eq!(forbidden("7月26日，长江洪水形成。", "It formed on"), [0, 1, 2]);
-        assert_eq!(forbidden("周一，长江洪水形成。", "It formed in early"), [4, 5, 7]);
-        assert!(forbidden("7月26日（周日）", "on").is_empty());
+        assert_eq!(
+            forbidden("周一，长江洪水形成。", "It formed in early"),
+            [1, 2, 4, 5, 7]
+        );
+        assert_eq!(forbidden("7月26日（周日）", "on"), [0, 2]);
+    }
+
+    #[test]
+    fn only_the_days_of_the_week_the_source_names_may_be_written() {
+        let texts = [
+            " Monday",
+            " Tuesday",
+            " Wednesday",
+            "Thursday",
+            " Saturdays",
+            " Sunday",
+        ];
+        // WMT21 zh→en line 474: Coder-1.5B wrote "On Wednesday and Thursday" for `本周一和周二`.
+        let forbidden = |source| forbidden_in(&texts, source, "people can visit on");
+        assert_eq!(forbidden("人们可以在本周一和周二到国会大厦"), [2, 3, 4, 5]);
+        assert_eq!(forbidden("本周末开放"), [0, 1, 2, 3]);
+        assert_eq!(forbidden("两个星期后"), [0, 1, 2, 3, 4, 5]);
     }
 
     #[test]

@@ -401,7 +401,7 @@ impl QwenEngine {
                     row.unnamed += usize::from(!names[row.sentence].within(&row.latin_run));
                 }
                 let calendar = self.calendar.as_ref().filter(|c| c.spells(token));
-                if let Some(calendar) = calendar.filter(|_| !named[row.sentence].everything()) {
+                if let Some(calendar) = calendar {
                     let (named, before) = (named[row.sentence], self.decode(&row.out)?);
                     if calendar.forbids(named, token, &before) {
                         token = calendar.best_allowed(&logits.get(r)?.to_vec1::<f32>()?, named, &before);
@@ -566,7 +566,7 @@ fn signature(path: &Path, to: Lang, length_cap: (f32, usize), context: usize) ->
         length_cap.1
     );
     if to == Lang::En {
-        signature.push_str("|calendar=source-only-v3");
+        signature.push_str("|calendar=source-only-v4");
     }
     if context > 0 {
         signature.push_str(&format!("|context=source-{context}"));

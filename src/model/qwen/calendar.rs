@@ -10,7 +10,6 @@
 //! Wednesday in its prompt, Coder-1.5B wrote "On Wednesday and Thursday" for `本周一和周二`
 //! (WMT21 zh→en line 474).
 
-use crate::text::detect::is_han;
 use crate::text::ENGLISH_MONTHS;
 use regex::Regex;
 use std::borrow::Cow;
@@ -129,40 +128,21 @@ pub struct CalendarTokens {
 impl CalendarTokens {
     /// Finds the calendar tokens among `token_texts` (every token's text, by id).
     pub fn new(token_texts: &[String]) -> Self {
-        let find = |is: &dyn Fn(&str) -> bool| -> Vec<u32> {
-            (0..token_texts.len() as u32)
-                .filter(|&id| {
-                    let text = token_texts[id as usize].trim();
-                    !text.chars().any(is_han) && is(text)
-                })
-                .collect()
-        };
-        let weekdays = (0..token_texts.len() as u32)
-            .filter_map(|id| {
-                let lower = token_texts[id as usize].trim().to_lowercase();
-                let day = WEEKDAYS
+        let weekdays = words_in(token_texts, |word| WEEKDAYS.iter().position(|d| *d == word));
+        let months = (0..token_texts.len() as u32)
+            .filter(|&id| {
+                let text = token_texts[id as usize].trim();
+                ENGLISH_MONTHS
                     .iter()
-                    .position(|d| *d == lower.strip_suffix('s').unwrap_or(&lower))?;
-                Some((id, day))
+                    .any(|m| text == *m || text == m.to_uppercase())
             })
             .collect();
-        let months = find(&|text| {
-            ENGLISH_MONTHS
-                .iter()
-                .any(|m| text == *m || text == m.to_uppercase())
+        let units = words_in(token_texts, |word| match word {
+            "week" => Some(Unit::Week),
+            "month" => Some(Unit::Month),
+            "year" => Some(Unit::Year),
+            _ => None,
         });
-        let units = (0..token_texts.len() as u32)
-            .filter_map(|id| {
-                let text = token_texts[id as usize].trim().to_lowercase();
-                let unit = match text.strip_suffix('s').unwrap_or(&text) {
-                    "week" => Unit::Week,
-                    "month" => Unit::Month,
-                    "year" => Unit::Year,
-                    _ => return None,
-                };
-                Some((id, unit))
-            })
-            .collect();
         CalendarTokens {
             weekdays,
             months,
@@ -179,20 +159,18 @@ impl CalendarTokens {
 
     /// The day of the week `token` spells, if any (an index into [`WEEKDAYS`]).
     fn weekday(&self, token: u32) -> Option<usize> {
-        let at = self.weekdays.binary_search_by_key(&token, |&(id, _)| id).ok()?;
-        Some(self.weekdays[at].1)
+        lookup(&self.weekdays, token)
     }
 
     /// The calendar unit `token` spells, if any.
     fn unit(&self, token: u32) -> Option<Unit> {
-        let at = self.units.binary_search_by_key(&token, |&(id, _)| id).ok()?;
-        Some(self.units[at].1)
+        lookup(&self.units, token)
     }
 
     /// True when an answer to a source that names `named`, so far `before`, may not go on
-    /// with `token`: a day of the week the source does not name, a month after a date word when the
-    /// source names no month, or a week, month or year after a relative word ("next week")
-    /// when the source names no such unit.
+    /// with `token`: a day of the week the source does not name, a month after a date word
+    /// when the source names no month, or a week, month or year after a relative word
+    /// ("next week") when the source names no such unit.
     pub fn forbids(&self, named: Named, token: u32, before: &str) -> bool {
         let weekday = self.weekday(token).is_some_and(|day| !named.names_weekday(day));
         let month = !named.month && self.months.binary_search(&token).is_ok() && after_date_word(before);
@@ -207,6 +185,23 @@ impl CalendarTokens {
     pub fn best_allowed(&self, scores: &[f32], named: Named, before: &str) -> u32 {
         super::best_token(scores, |t| !self.forbids(named, t, before)).unwrap_or_default()
     }
+}
+
+/// The tokens of `token_texts` whose word (the text trimmed, in lower case, without a
+/// plural `s`) `what` knows, with what it says of it; ascending by token.
+fn words_in<T>(token_texts: &[String], what: impl Fn(&str) -> Option<T>) -> Vec<(u32, T)> {
+    (0..token_texts.len() as u32)
+        .filter_map(|id| {
+            let text = token_texts[id as usize].trim().to_lowercase();
+            Some((id, what(text.strip_suffix('s').unwrap_or(&text))?))
+        })
+        .collect()
+}
+
+/// What `table` (ascending by token) says of `token`, if it holds it.
+fn lookup<T: Copy>(table: &[(u32, T)], token: u32) -> Option<T> {
+    let at = table.binary_search_by_key(&token, |&(id, _)| id).ok()?;
+    Some(table[at].1)
 }
 
 /// A day of the month as an ordinal after "on" or "of", without "the".
